@@ -1,0 +1,58 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { MicrocredError } from '../../errors.js';
+import { issueCredential } from '../../issuer/issue.js';
+import { issuerIdentifiersForKey } from '../../issuer/keys/identifiers.js';
+import { loadPrivateKeyFile } from '../../issuer/keys/load.js';
+import { createLocalSigner } from '../../issuer/signer.js';
+import type { IssuanceRequest } from '../../issuer/request.js';
+import { toPublicJwk } from '../../lib/keys/jwk.js';
+import { readJsonFile } from '../io.js';
+
+interface IssueCliOptions {
+  key: string;
+  issuer?: string;
+  kid?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/**
+ * Which kid to put in the header: given explicitly, or the DID URL of the key when the issuer
+ * is (or defaults to) that key's did:key / did:jwk.
+ */
+function chooseKid(publicJwk: ReturnType<typeof toPublicJwk>, issuerId: string | undefined, kid: string | undefined): { kid: string; issuerId: string | undefined } {
+  if (kid) return { kid, issuerId };
+  const ids = issuerIdentifiersForKey(publicJwk);
+  if (issuerId === undefined) return { kid: ids[0]!.kid, issuerId: ids[0]!.id };
+  const match = ids.find((i) => i.id === issuerId);
+  if (match) return { kid: match.kid, issuerId };
+  throw new MicrocredError('MC_USAGE', `issuer ${issuerId} is not a DID of this key: give --kid (the URL or DID URL where verifiers find the public key)`);
+}
+
+export function registerIssue(program: Command): void {
+  program
+    .command('issue')
+    .description('issue an Open Badges 3.0 credential as a VC-JWT (compact JWS) from an issuance request')
+    .argument('<request>', 'issuance request JSON file, or - for stdin')
+    .requiredOption('--key <file>', 'private JWK file (see: microcred keys generate)')
+    .option('--issuer <id>', 'issuer id (default: the request issuer.id, else the did:key/did:jwk of the key)')
+    .option('--kid <kid>', 'key id for the JWT header (default: the DID URL of the key)')
+    .option('--out <file>', 'write the JWT to a file instead of stdout')
+    .option('--json', 'print {credential, jwt} as JSON')
+    .action(async (requestPath: string, opts: IssueCliOptions) => {
+      const request = (await readJsonFile(requestPath)) as IssuanceRequest;
+      const privateJwk = await loadPrivateKeyFile(opts.key);
+      const requested = opts.issuer ?? (request && typeof request === 'object' ? request.issuer?.id : undefined);
+      const { kid, issuerId } = chooseKid(toPublicJwk(privateJwk), requested, opts.kid);
+      const signer = createLocalSigner(privateJwk, kid);
+      const issued = await issueCredential(request, { signer, ...(issuerId ? { issuerId } : {}) });
+      const out = opts.json ? JSON.stringify(issued, null, 2) + '\n' : issued.jwt + '\n';
+      if (opts.out) {
+        await writeFile(opts.out, out);
+        process.stderr.write(`wrote ${issued.credential.id} to ${opts.out}\n`);
+      } else {
+        process.stdout.write(out);
+      }
+    });
+}

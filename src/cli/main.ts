@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { registerIssue } from './commands/issue.js';
+import { registerKeys } from './commands/keys.js';
+import { registerVerify } from './commands/verify.js';
+import { reportError } from './output.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('microcred')
+    .description('issue and verify Open Badges 3.0 micro-credentials')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerKeys(program);
+  registerIssue(program);
+  registerVerify(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // usage errors are exit 2
+    return reportError(e);
+  }
+}
+
+process.exitCode = await main(process.argv);

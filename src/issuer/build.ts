@@ -1,0 +1,82 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { identityHash } from '../lib/identity-hash.js';
+import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, VC_V2_CONTEXT } from '../model/constants.js';
+import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
+import type { IssuanceRequest } from './request.js';
+
+export interface BuildOptions {
+  issuerId: string;
+  now: Date;
+}
+
+export type Credential = Record<string, unknown> & { id: string; validFrom: string; issuer: Record<string, unknown> & { id: string } };
+
+/** OB 3.0 serializes multi-valued properties as arrays even when they hold one value. */
+const asArray = <T>(v: T | T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+function withType(obj: Record<string, unknown>, type: string): Record<string, unknown> {
+  const types = asArray(obj.type as string | string[] | undefined) ?? [];
+  return { ...obj, type: types.includes(type) ? types : [type, ...types] };
+}
+
+/** Date-times are written with second precision so that `nbf` equals `validFrom` exactly. */
+export function isoSeconds(d: Date): string {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function buildAchievement(a: Record<string, unknown>): Record<string, unknown> {
+  const out = withType(a, 'Achievement');
+  out.achievementType ??= 'MicroCredential';
+  for (const k of ['alignment', 'resultDescription', 'tag', 'otherIdentifier', 'related', 'endorsement', 'endorsementJwt']) {
+    if (out[k] !== undefined) out[k] = asArray(out[k]);
+  }
+  if (Array.isArray(out.alignment)) out.alignment = (out.alignment as Array<Record<string, unknown>>).map((x) => withType(x, 'Alignment'));
+  if (Array.isArray(out.resultDescription)) {
+    out.resultDescription = (out.resultDescription as Array<Record<string, unknown>>).map((rd) => {
+      const r = withType(rd, 'ResultDescription');
+      if (Array.isArray(r.rubricCriterionLevel)) r.rubricCriterionLevel = (r.rubricCriterionLevel as Array<Record<string, unknown>>).map((l) => withType(l, 'RubricCriterionLevel'));
+      return r;
+    });
+  }
+  if (out.creator && typeof out.creator === 'object') out.creator = withType(out.creator as Record<string, unknown>, 'Profile');
+  return out;
+}
+
+function buildIdentifier(item: Record<string, unknown>): Record<string, unknown> {
+  if (typeof item.identityHash === 'string') return { ...item, type: 'IdentityObject' };
+  const plaintext = String(item.identifier);
+  if (item.hashed === false) return { type: 'IdentityObject', identityType: item.identityType, hashed: false, identityHash: plaintext };
+  // A fresh salt per credential stops anyone linking a learner's badges by hash.
+  const salt = randomBytes(16).toString('hex');
+  return { type: 'IdentityObject', identityType: item.identityType, hashed: true, identityHash: identityHash(plaintext, salt), salt };
+}
+
+/** Pure construction of the unsigned credential from a request (no validation, no I/O). */
+export function buildCredential(request: IssuanceRequest, options: BuildOptions): Credential {
+  const { issuerId, now } = options;
+  const cs = request.credentialSubject;
+  const subject: Record<string, unknown> = withType({ ...cs }, 'AchievementSubject');
+  if (cs.identifier !== undefined) subject.identifier = (asArray(cs.identifier) as unknown as Array<Record<string, unknown>>).map(buildIdentifier);
+  if (cs.result !== undefined) subject.result = (asArray(cs.result) as Array<Record<string, unknown>>).map((r) => withType(r, 'Result'));
+  subject.achievement = buildAchievement(request.achievement);
+
+  const issuer = withType({ ...(request.issuer ?? {}), id: issuerId }, 'Profile');
+  const extraContexts = (request['@context'] ?? []).filter((c) => c !== VC_V2_CONTEXT && c !== OB3_CONTEXT && c !== OB3_EXTENSIONS_CONTEXT);
+  const credential: Record<string, unknown> = {
+    '@context': [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, ...extraContexts],
+    id: request.id ?? `urn:uuid:${randomUUID()}`,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    issuer,
+    validFrom: request.validFrom ?? isoSeconds(now),
+  };
+  if (request.validUntil !== undefined) credential.validUntil = request.validUntil;
+  if (request.awardedDate !== undefined) credential.awardedDate = request.awardedDate;
+  credential.name = request.name ?? request.achievement.name;
+  if (request.description !== undefined) credential.description = request.description;
+  if (request.image !== undefined) credential.image = request.image;
+  credential.credentialSubject = subject;
+  if (request.evidence !== undefined) credential.evidence = (asArray(request.evidence) as Array<Record<string, unknown>>).map((e) => withType(e, 'Evidence'));
+  if (request.credentialStatus !== undefined) credential.credentialStatus = request.credentialStatus;
+  credential.credentialSchema = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }, ...(request.credentialSchema ?? []).filter((s) => s.id !== OB3_SCHEMA_URL)];
+  return credential as Credential;
+}

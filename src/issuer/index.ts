@@ -1,0 +1,11 @@
+/** microcred/issuer: build, check and sign Open Badges 3.0 micro-credentials. */
+export { issueCredential, checkBuiltCredential, type IssueOptions, type IssuedCredential } from './issue.js';
+export { buildCredential, type Credential, type BuildOptions } from './build.js';
+export { jwtPayload, signCredentialJwt } from './jwt/sign.js';
+export { createLocalSigner, type Signer } from './signer.js';
+export { generateKey, type GeneratedKey, type PrivateJwk } from './keys/generate.js';
+export { loadPrivateKeyFile, parsePrivateJwk, type LoadKeyOptions } from './keys/load.js';
+export { issuerIdentifiersForKey, type IssuerIdentifier } from './keys/identifiers.js';
+export { checkRequestShape, type IssuanceRequest, type RecipientIdentifierInput, type IdentityObject } from './request.js';
+export { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../lib/jws/algorithms.js';
+export { MicrocredError, type Problem, type MicrocredErrorCode } from '../errors.js';

@@ -1,0 +1,15 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** OB 3.0 IdentityHash: `sha256$<hex>` (or legacy `md5$<hex>`) over identifier + salt, UTF-8. */
+export function identityHash(identifier: string, salt = '', alg: 'sha256' | 'md5' = 'sha256'): string {
+  return `${alg}$${createHash(alg).update(identifier + salt, 'utf8').digest('hex')}`;
+}
+
+/** Compare a plaintext identifier with a stored IdentityHash (hex case-insensitive). */
+export function identityHashMatches(identifier: string, salt: string | undefined, stored: string): boolean {
+  const m = /^(sha256|md5)\$([0-9a-fA-F]+)$/.exec(stored);
+  if (!m) return false;
+  const expected = Buffer.from(identityHash(identifier, salt ?? '', m[1] as 'sha256' | 'md5'));
+  const actual = Buffer.from(`${m[1]}$${m[2]!.toLowerCase()}`);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,13 @@
+/** Fixed URLs and vocabulary of Open Badges 3.0 / VCDM 2.0 used by both issuer and verifier. */
+
+export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1';
+export const OB3_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
+/** Defines `1EdTechJsonSchemaValidator2019` and friends; needed whenever credentialSchema is used. */
+export const OB3_EXTENSIONS_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json';
+/** Any published OB 3.0 context version (3.0.0 was `context.json`). */
+export const OB3_CONTEXT_PATTERN = /^https:\/\/purl\.imsglobal\.org\/spec\/ob\/v3p0\/context(-3\.\d\.\d)*\.json$/;
+
+export const OB3_SCHEMA_TYPE = '1EdTechJsonSchemaValidator2019';
+
+export const CREDENTIAL_TYPES = ['OpenBadgeCredential', 'AchievementCredential'] as const;

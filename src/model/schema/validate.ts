@@ -1,0 +1,150 @@
+/**
+ * Validates a document against microcred's OB 3.0 AchievementCredential schema and turns ajv's
+ * errors into short, path-addressed problems.
+ */
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import type { Problem } from '../../errors.js';
+import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA } from './ob3-schema.js';
+
+// ajv-formats is CommonJS: under NodeNext the default import is typed as the module record, while
+// at runtime it may be the plugin itself or a wrapper holding it in `default`.
+const addFormats: FormatsPlugin =
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  (addFormatsModule as unknown as FormatsPlugin);
+
+// verbose: errors carry the failing sub-schema, used to phrase `contains`/`anyOf` messages.
+const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
+addFormats(ajv, ['date-time', 'date', 'uri', 'email']);
+
+// Compiled once: validation runs on every issue and verify.
+const validateFn = ajv.compile(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA);
+
+/**
+ * Check `doc` against the OB 3.0 AchievementCredential schema.
+ * Returns `[]` when valid, otherwise one problem per distinct failure.
+ */
+export function validateAchievementCredential(doc: unknown): Problem[] {
+  if (validateFn(doc)) return [];
+  return toProblems(validateFn.errors ?? []);
+}
+
+function toProblems(errors: readonly ErrorObject[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const e of collapseAlternatives(errors)) {
+    const p = toProblem(e);
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(p);
+  }
+  return problems;
+}
+
+/**
+ * ajv reports every failed branch of an anyOf/oneOf plus the combinator itself; a person needs
+ * one line. If a branch failed deeper inside the value, that branch was evidently the intended
+ * shape, so its errors are kept; otherwise the branch errors at the same spot become one message.
+ * The same noise comes from `contains`, which also reports every item that did not match.
+ * `if` errors ("must match then/else schema") are dropped: the branch's own errors say more.
+ */
+function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  const merged: ErrorObject[] = [];
+  // Errors raised under `c`: schema paths inside a $ref'd definition are relative to it and
+  // repeat for every instance using that definition, so the instance path must match as well.
+  const under = (c: ErrorObject) => (e: ErrorObject): boolean =>
+    e !== c &&
+    e.schemaPath.startsWith(`${c.schemaPath}/`) &&
+    (e.instancePath === c.instancePath || e.instancePath.startsWith(`${c.instancePath}/`));
+  for (const c of errors) {
+    if (c.keyword === 'if') dropped.add(c);
+    if (c.keyword === 'contains') {
+      // Each non-matching item is reported too; "must contain X" already says it all.
+      for (const e of errors.filter(under(c))) dropped.add(e);
+      continue;
+    }
+    if (c.keyword !== 'anyOf' && c.keyword !== 'oneOf') continue;
+    const branch = errors.filter(under(c));
+    if (branch.length === 0) continue; // e.g. oneOf matched twice: keep ajv's message
+    dropped.add(c);
+    const sameSpot = branch.filter((e) => e.instancePath === c.instancePath);
+    for (const e of sameSpot) dropped.add(e);
+    if (sameSpot.length < branch.length) continue; // deeper errors stay as they are
+    merged.push({ ...c, message: `must be ${sameSpot.map(describeBranch).join(' or ')}` });
+  }
+  return [...errors.filter((e) => !dropped.has(e)), ...merged];
+}
+
+/** A branch failure phrased as what would have been acceptable, for "must be X or Y". */
+function describeBranch(e: ErrorObject): string {
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'enum':
+      return `one of ${listValues(params.allowedValues)}`;
+    case 'const':
+      return JSON.stringify(params.allowedValue);
+    case 'pattern':
+      return `a string matching ${String(params.pattern)}`;
+    case 'type':
+      return `of type ${String(params.type)}`;
+    default:
+      return (e.message ?? e.keyword).replace(/^must (be )?/, '');
+  }
+}
+
+function listValues(values: unknown): string {
+  const list = Array.isArray(values) ? values.map((v) => JSON.stringify(v)) : [];
+  if (list.length <= 8) return list.join(', ');
+  return `the ${list.length} allowed values (${list.slice(0, 4).join(', ')}, …)`;
+}
+
+const FORMAT_HINTS: Record<string, string> = {
+  'date-time': 'must be a date-time with a timezone, e.g. 2024-01-01T00:00:00Z',
+  date: 'must be a date (YYYY-MM-DD)',
+  uri: 'must be an absolute URI, including its scheme (e.g. https:, urn:, did:)',
+  email: 'must be an email address',
+};
+
+function toProblem(e: ErrorObject): Problem {
+  const params = e.params as Record<string, unknown>;
+  let path = e.instancePath;
+  let message = e.message ?? `fails ${e.keyword}`;
+  switch (e.keyword) {
+    case 'required':
+      // Point at the missing member itself: /credentialSubject/achievement, not its parent.
+      path += `/${escapePointer(String(params.missingProperty))}`;
+      break;
+    case 'additionalProperties':
+      path += `/${escapePointer(String(params.additionalProperty))}`;
+      message = 'is not allowed here (this class accepts no additional properties)';
+      break;
+    case 'const':
+      message = `must be ${JSON.stringify(params.allowedValue)}`;
+      break;
+    case 'enum':
+      message = `must be one of ${listValues(params.allowedValues)}`;
+      break;
+    case 'contains':
+      message = describeContains(e.schema) ?? message;
+      break;
+    case 'format':
+      message = FORMAT_HINTS[String(params.format)] ?? message;
+      break;
+  }
+  return { path: path === '' ? '/' : path, message };
+}
+
+function describeContains(schema: unknown): string | undefined {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  const s = schema as { const?: unknown; enum?: unknown };
+  if ('const' in s) return `must contain ${JSON.stringify(s.const)}`;
+  if (Array.isArray(s.enum)) return `must contain one of ${listValues(s.enum)}`;
+  return undefined;
+}
+
+/** RFC 6901 escaping for a single reference token. */
+function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}

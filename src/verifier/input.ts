@@ -1,0 +1,70 @@
+import { decodeUtf8, parseCompactJws, type ParsedCompactJws } from '../lib/jws/compact.js';
+import type { CheckCode, CredentialFormat } from './report.js';
+
+export type ParsedInput =
+  | { ok: true; kind: 'jws'; jws: ParsedCompactJws; token: string }
+  | { ok: true; kind: 'json'; document: Record<string, unknown> }
+  | { ok: false; code: CheckCode; message: string };
+
+export const DEFAULT_MAX_INPUT_BYTES = 512 * 1024;
+
+const COMPACT_JWS = /^[A-Za-z0-9_=+/-]*\.[A-Za-z0-9_=+/-]*\.[A-Za-z0-9_=+/-]*$/;
+
+/** What a caller may hand the verifier: a compact JWS, JSON text, bytes of either, or a parsed object. */
+export type VerifierInput = string | Uint8Array | Record<string, unknown>;
+
+/** Recognise and decode the input without judging it. */
+export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BYTES): ParsedInput {
+  if (input !== null && typeof input === 'object' && !(input instanceof Uint8Array)) {
+    return Array.isArray(input)
+      ? { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'a JSON array is not a credential' }
+      : { ok: true, kind: 'json', document: input };
+  }
+  let text: string;
+  if (input instanceof Uint8Array) {
+    if (input.byteLength > maxBytes) return tooLarge(input.byteLength, maxBytes);
+    const decoded = decodeUtf8(input);
+    if (decoded === null) return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'the input is not valid UTF-8 text' };
+    text = decoded;
+  } else if (typeof input === 'string') {
+    const size = Buffer.byteLength(input, 'utf8');
+    if (size > maxBytes) return tooLarge(size, maxBytes);
+    text = input;
+  } else {
+    return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'the input is neither text nor a JSON object' };
+  }
+  text = text.replace(/^\uFEFF/, '').trim();
+  if (text === '') return { ok: false, code: 'MC_INPUT_EMPTY', message: 'the input is empty' };
+  if (text.startsWith('{')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      return { ok: false, code: 'MC_JSON_INVALID', message: `the input is not valid JSON (${(e as Error).message})` };
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'the JSON input is not an object' };
+    }
+    const obj = doc as Record<string, unknown>;
+    if ('signatures' in obj || ('payload' in obj && ('protected' in obj || 'signature' in obj))) {
+      return { ok: false, code: 'MC_JWS_MALFORMED', message: 'JWS JSON serialization is not accepted; a VC-JWT is a compact JWS' };
+    }
+    return { ok: true, kind: 'json', document: obj };
+  }
+  if (text.startsWith('[')) return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'a JSON array is not a credential' };
+  if (COMPACT_JWS.test(text)) {
+    const jws = parseCompactJws(text);
+    if ('code' in jws) return { ok: false, code: jws.code, message: jws.message };
+    return { ok: true, kind: 'jws', jws, token: text };
+  }
+  return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'the input is neither a compact JWS (VC-JWT) nor a JSON credential' };
+}
+
+function tooLarge(size: number, max: number): ParsedInput {
+  return { ok: false, code: 'MC_INPUT_TOO_LARGE', message: `the input is ${size} bytes; the limit is ${max}` };
+}
+
+export function formatOf(kind: 'jws' | 'json', payload: Record<string, unknown> | null): CredentialFormat {
+  if (kind === 'jws') return payload && typeof payload.vc === 'object' && payload.vc !== null ? 'vc-jwt-v1' : 'vc-jwt';
+  return payload && payload.proof !== undefined ? 'data-integrity' : 'json-unsecured';
+}
