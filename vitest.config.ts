@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // CLI tests spawn the built binary; keep parallelism within two cores.
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
   },
 });

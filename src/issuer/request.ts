@@ -78,7 +78,7 @@ export function checkRequestShape(request: unknown): Problem[] {
     }
   }
   if (request.issuer !== undefined && !isObject(request.issuer)) problems.push({ path: '/issuer', message: 'issuer must be a Profile object' });
-  for (const k of ['evidence', '@context', 'credentialSchema'] as const) {
+  for (const k of ['@context', 'credentialSchema'] as const) {
     if (request[k] !== undefined && !Array.isArray(request[k])) problems.push({ path: `/${k}`, message: 'must be an array' });
   }
   return problems;

@@ -11,3 +11,9 @@ export const OB3_CONTEXT_PATTERN = /^https:\/\/purl\.imsglobal\.org\/spec\/ob\/v
 export const OB3_SCHEMA_TYPE = '1EdTechJsonSchemaValidator2019';
 
 export const CREDENTIAL_TYPES = ['OpenBadgeCredential', 'AchievementCredential'] as const;
+
+/** The project's quality-benchmark extension: fixed URLs in the project's namespace (files in `contexts/`). */
+export const QB_CONTEXT_URL = 'https://microcred.dev/contexts/qb/v1.jsonld';
+export const QB_SCHEMA_URL = 'https://microcred.dev/schemas/qb/v1.json';
+export const QB_CONTEXT_FILE = 'qb-v1.jsonld';
+export const QB_SCHEMA_FILE = 'qb-v1.schema.json';

@@ -1,6 +1,6 @@
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, jwkFitsAlgorithm, type JwsAlgorithm } from '../lib/jws/algorithms.js';
 import { decodeUtf8, verifyJwsSignature } from '../lib/jws/compact.js';
-import { importPublicJwk, toPublicJwk, type PublicJwk } from '../lib/keys/jwk.js';
+import { importPublicJwk, sameKey, type PublicJwk } from '../lib/keys/jwk.js';
 import { createGuardedFetcher, type GuardedFetchOptions } from '../lib/net/guarded-fetch.js';
 import type { ResourceFetcher } from '../lib/net/types.js';
 import { VC_V1_CONTEXT } from '../model/constants.js';
@@ -10,7 +10,7 @@ import { passed, result, skipped } from './checks/result.js';
 import { checkContext, checkSchema, checkSubject, checkType } from './checks/structure.js';
 import { checkValidityPeriod, type Clock } from './checks/validity.js';
 import { DEFAULT_MAX_INPUT_BYTES, formatOf, parseInput, type VerifierInput } from './input.js';
-import { createKeyResolver, type KeyResolver } from './keys/resolve.js';
+import { createKeyResolver, publishedKey, type KeyResolver } from './keys/resolve.js';
 import type { CheckResult, CredentialFormat, VerificationReport } from './report.js';
 
 /** Decides the `status` check for a credential that has `credentialStatus`. */
@@ -49,6 +49,7 @@ interface Prepared {
   algorithms: readonly JwsAlgorithm[];
   fetcher: ResourceFetcher;
   keyResolver: KeyResolver;
+  compromisedKeys: readonly PublicJwk[];
   checkStatus?: StatusChecker;
   statusFailure: 'fail' | 'warn';
   verifyProof?: ProofVerifier;
@@ -80,6 +81,7 @@ function prepare(options: VerifyOptions): Prepared {
     algorithms: Object.freeze([...algorithms]),
     fetcher,
     keyResolver,
+    compromisedKeys: Object.freeze([...(options.compromisedKeys ?? [])]),
     checkStatus: options.checkStatus,
     statusFailure: options.statusFailure ?? 'fail',
     verifyProof: options.verifyProof,
@@ -168,14 +170,23 @@ async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, 
       else checks.push(result('key-resolution', 'failed', r.code, r.message));
     } else {
       try {
-        key = { jwk: toPublicJwk(jws.header.jwk as Record<string, unknown>), source: 'the jwk embedded in the header', embedded: true };
+        key = { jwk: publishedKey(jws.header.jwk as Record<string, unknown>), source: 'the jwk embedded in the header', embedded: true };
       } catch {
         checks.push(result('key-resolution', 'failed', 'MC_HEADER_JWK_INVALID', 'the embedded jwk is not a supported public key'));
       }
     }
+    if (key && p.compromisedKeys.some((k) => sameKey(k, key!.jwk))) {
+      // However the key arrived (kid, embedded jwk, custom resolver), a compromised key never verifies.
+      checks.push(result('key-resolution', 'failed', 'MC_KEY_COMPROMISED', `the key from ${key.source} is marked compromised by its issuer`));
+      key = null;
+    }
     if (key) {
       const declaredAlg = (key.jwk as { alg?: unknown }).alg;
-      if (!jwkFitsAlgorithm(key.jwk, header.alg) || (declaredAlg !== undefined && declaredAlg !== header.alg)) {
+      const use = (key.jwk as { use?: unknown }).use;
+      if (use !== undefined && use !== 'sig') {
+        checks.push(result('key-resolution', 'failed', 'MC_KEY_ALG_MISMATCH', `the key is published for "${String(use)}", not for signatures`));
+        key = null;
+      } else if (!jwkFitsAlgorithm(key.jwk, header.alg) || (declaredAlg !== undefined && declaredAlg !== header.alg)) {
         checks.push(result('key-resolution', 'failed', 'MC_KEY_ALG_MISMATCH', `the key (${key.jwk.kty}${key.jwk.crv ? ' ' + key.jwk.crv : ''}) cannot be used with ${header.alg}`));
         key = null;
       } else {

@@ -171,7 +171,8 @@ export const OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA: Record<string, unknown> = {
         identifier: arrayOf('IdentityObject'),
         activityStartDate: ref('DateTimeZ'),
         activityEndDate: ref('DateTimeZ'),
-        creditsEarned: { type: 'number' },
+        // Stricter than the official schema: a negative credit value is never meaningful.
+        creditsEarned: { type: 'number', minimum: 0 },
         image: ref('Image'),
         licenseNumber: { type: 'string' },
         narrative: { type: 'string' },
@@ -211,7 +212,7 @@ export const OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA: Record<string, unknown> = {
         achievementType: extensibleEnum(ACHIEVEMENT_TYPES),
         alignment: arrayOf('Alignment'),
         creator: ref('Profile'),
-        creditsAvailable: { type: 'number' },
+        creditsAvailable: { type: 'number', minimum: 0 },
         fieldOfStudy: { type: 'string' },
         humanCode: { type: 'string' },
         image: ref('Image'),

@@ -5,6 +5,8 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import type { Problem } from '../../errors.js';
+import { readContextsFile } from '../../lib/project-files.js';
+import { QB_SCHEMA_FILE, QB_SCHEMA_URL } from '../constants.js';
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA } from './ob3-schema.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is typed as the module record, while
@@ -27,6 +29,29 @@ const validateFn = ajv.compile(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA);
 export function validateAchievementCredential(doc: unknown): Problem[] {
   if (validateFn(doc)) return [];
   return toProblems(validateFn.errors ?? []);
+}
+
+/** Extension schemas microcred knows (by the URL a credential names in credentialSchema). */
+const extensionValidators = new Map([[QB_SCHEMA_URL, ajv.compile(readContextsFile(QB_SCHEMA_FILE) as object)]]);
+
+export function isKnownExtensionSchema(url: string): boolean {
+  return extensionValidators.has(url);
+}
+
+/**
+ * Validate against every known extension schema the credential names in credentialSchema.
+ * Unknown schema URLs are not fetched (no network access for schemas); callers report them.
+ */
+export function validateExtensionSchemas(doc: Record<string, unknown>): Problem[] {
+  const ids = (Array.isArray(doc.credentialSchema) ? doc.credentialSchema : [doc.credentialSchema])
+    .map((s) => (s && typeof s === 'object' ? (s as { id?: unknown }).id : undefined))
+    .filter((id): id is string => typeof id === 'string');
+  const problems: Problem[] = [];
+  for (const id of ids) {
+    const validate = extensionValidators.get(id);
+    if (validate && !validate(doc)) problems.push(...toProblems(validate.errors ?? []));
+  }
+  return problems;
 }
 
 function toProblems(errors: readonly ErrorObject[]): Problem[] {

@@ -17,7 +17,7 @@ export function subjectIdOf(credential: Record<string, unknown>): string | undef
 
 /**
  * JWT registered claims must agree with the credential they wrap [OB §Verify a Credential
- * VC-JWT Signature]. Missing `sub`/`jti`/`nbf` are warnings: the spec's own examples and the
+ * VC-JWT Signature]. Missing `sub`/`jti`/`nbf`/`exp` are warnings: the spec's own examples and the
  * official validator's fixtures omit them and are still judged valid.
  */
 export function checkClaims(claims: Record<string, unknown>, credential: Record<string, unknown>, legacy: boolean): CheckResult {
@@ -46,7 +46,8 @@ export function checkClaims(claims: Record<string, unknown>, credential: Record<
   const untilName = legacy ? 'expirationDate' : 'validUntil';
   const until = parseDateTimeZ(untilRaw);
   if (claims.exp === undefined) {
-    if (untilRaw !== undefined) f.push({ status: 'failed', code: 'MC_CLAIM_EXP_MISSING', message: `${untilName} is set but the exp claim is missing` });
+    // Expiry is still enforced from validUntil, so a missing copy is only a warning.
+    if (untilRaw !== undefined) f.push({ status: 'warning', code: 'MC_CLAIM_EXP_MISSING', message: `${untilName} is set but the exp claim is missing (expiry is taken from ${untilName})` });
   } else if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
     f.push({ status: 'failed', code: 'MC_CLAIM_INVALID', message: 'exp is not a NumericDate' });
   } else if (untilRaw !== undefined && (!until || claims.exp !== toSeconds(until))) {

@@ -40,7 +40,9 @@ export function checkType(credential: Record<string, unknown>): CheckResult {
  * shape first (context and date names), since the data model is otherwise the same.
  */
 export function checkSchema(credential: Record<string, unknown>, legacy: boolean): CheckResult {
-  const doc = legacy ? asV2Shape(credential) : credential;
+  let doc = legacy ? asV2Shape(credential) : credential;
+  // VCDM 2.0 allows a single proof object; the array-only schema must not reject that form.
+  if (doc.proof !== undefined && !Array.isArray(doc.proof)) doc = { ...doc, proof: [doc.proof] };
   const problems = validateAchievementCredential(doc);
   if (problems.length === 0) return passed('schema', 'conforms to the Open Badges 3.0 AchievementCredential schema');
   const first = problems[0]!;

@@ -1,0 +1,87 @@
+import jsonld from 'jsonld';
+import type { Problem } from '../../errors.js';
+import { documentLoader } from './loader.js';
+
+/**
+ * VCDM 2.0's context maps every undefined term into this namespace through `@vocab`, so safe
+ * mode alone never fires on a VC 2.0 credential: an undefined term shows up here instead.
+ */
+const ISSUER_DEPENDENT = 'https://www.w3.org/ns/credentials/issuer-dependent#';
+
+/**
+ * Every term must be defined by the credential's contexts. Expands in JSON-LD safe mode (lossy
+ * expansion is an error) and then refuses any property or type that only `@vocab` caught.
+ * This is the check the official 1EdTech validator applies. Empty result: all terms defined.
+ */
+export async function checkJsonLdTerms(document: Record<string, unknown>): Promise<Problem[]> {
+  let expanded: unknown;
+  try {
+    expanded = await jsonld.expand(document as jsonld.JsonLdDocument, { documentLoader: documentLoader as never, safe: true } as jsonld.Options.Expand);
+  } catch (e) {
+    return [describe(e, document)];
+  }
+  const undefinedTerms = new Set<string>();
+  collectUndefined(expanded, undefinedTerms);
+  return [...undefinedTerms].map((term) => ({
+    path: findPath(document, term) ?? '/',
+    code: 'MC_JSONLD_UNDEFINED_TERM',
+    message: `"${term}" is not defined by any @context of the credential`,
+  }));
+}
+
+function collectUndefined(node: unknown, out: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const n of node) collectUndefined(n, out);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key.startsWith(ISSUER_DEPENDENT)) out.add(key.slice(ISSUER_DEPENDENT.length));
+    if (key === '@type') {
+      for (const t of Array.isArray(value) ? value : [value]) if (typeof t === 'string' && t.startsWith(ISSUER_DEPENDENT)) out.add(t.slice(ISSUER_DEPENDENT.length));
+    }
+    if (key !== '@value') collectUndefined(value, out);
+  }
+}
+
+/** JSON pointer of the first place the term is used as a key or a type value, for the report. */
+function findPath(doc: unknown, term: string, path = ''): string | null {
+  if (Array.isArray(doc)) {
+    for (let i = 0; i < doc.length; i++) {
+      const p = findPath(doc[i], term, `${path}/${i}`);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (doc === null || typeof doc !== 'object') return null;
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (k === '@context') continue;
+    if (k === term) return `${path}/${k}`;
+    if (k === 'type' && (v === term || (Array.isArray(v) && v.includes(term)))) return `${path}/type`;
+    const p = findPath(v, term, `${path}/${k}`);
+    if (p) return p;
+  }
+  return null;
+}
+
+interface JsonLdError {
+  message?: string;
+  details?: { event?: { code?: string; details?: Record<string, unknown> }; cause?: { code?: string; message?: string } };
+}
+
+function describe(e: unknown, document: Record<string, unknown>): Problem {
+  const err = e as JsonLdError;
+  const cause = err.details?.cause;
+  if (cause?.code === 'MC_CONTEXT_UNKNOWN') return { path: '/@context', code: 'MC_CONTEXT_UNKNOWN', message: cause.message ?? 'unknown context' };
+  const event = err.details?.event;
+  if (event?.code) {
+    const term = (event.details?.property ?? event.details?.term ?? event.details?.type) as string | undefined;
+    const path = (term && findPath(document, term)) ?? '/';
+    if (term && (event.code === 'invalid property' || event.code === 'relative @type reference')) {
+      const what = event.code === 'invalid property' ? 'property' : 'type';
+      return { path, code: 'MC_JSONLD_UNDEFINED_TERM', message: `${what} "${term}" is not defined by any @context of the credential` };
+    }
+    return { path, code: 'MC_JSONLD_UNDEFINED_TERM', message: `JSON-LD safe mode refused the document (${event.code}${term ? `: "${term}"` : ''})` };
+  }
+  return { path: '/', code: 'MC_JSONLD_FAILED', message: `JSON-LD processing failed: ${err.message ?? String(e)}` };
+}
