@@ -116,11 +116,15 @@ const S: Expected = { status: 'skipped', code: 'MC_SKIPPED' };
 const W = (code: CheckCode): Expected => ({ status: 'warning', code });
 const F = (code: CheckCode, ...paths: string[]): Expected => (paths.length ? { status: 'failed', code, paths } : { status: 'failed', code });
 
-/** Defaults for every row: structure fine, no status entry. Rows override what differs. */
+/**
+ * Defaults for every row: structure fine, no status entry, every JSON-LD term defined. Rows
+ * override what differs. No row has a `benchmark` check: none of these credentials is a
+ * micro-credential (see the "no benchmark check" test).
+ */
 const STRUCTURE_OK: Expectations = { context: P, type: P, schema: P, subject: P, 'validity-period': P };
 const BASE: Record<'json' | 'jwt', Expectations> = {
-  json: { parse: P, format: P, ...STRUCTURE_OK, status: S },
-  jwt: { parse: P, format: P, 'jose-header': P, 'key-resolution': P, signature: P, ...STRUCTURE_OK, status: S },
+  json: { parse: P, format: P, ...STRUCTURE_OK, status: S, jsonld: P },
+  jwt: { parse: P, format: P, 'jose-header': P, 'key-resolution': P, signature: P, ...STRUCTURE_OK, status: S, jsonld: P },
 };
 const kindOf = (file: string): 'json' | 'jwt' => (file.endsWith('.jwt') ? 'jwt' : 'json');
 
@@ -132,6 +136,8 @@ const UNSIGNED: Expectations = { proof: F('MC_PROOF_MISSING') };
 const EMBEDDED_JWK_JWT: Expectations = { 'key-binding': F('MC_KEY_BINDING_UNCHECKED'), claims: W('MC_CLAIM_NBF_MISSING') };
 const LEGACY: Expectations = { format: W('MC_LEGACY_VCDM11') };
 const STATUS_UNCHECKED: Expectations = { status: F('MC_STATUS_UNAVAILABLE') };
+/** JSON-LD safe mode refuses a term the credential's contexts do not define (paths: where we report it). */
+const UNDEFINED_TERM = (...paths: string[]): Expectations => ({ jsonld: F('MC_JSONLD_UNDEFINED_TERM', ...paths) });
 
 /** The official validator's probes whose failure is about the credential's structure or dates. */
 const STRUCTURAL_PROBES = {
@@ -145,6 +151,19 @@ const STRUCTURAL_PROBES = {
   IssuanceProbe: { check: 'validity-period', code: 'MC_NOT_YET_VALID' },
 } as const satisfies Record<string, { check: CheckName; code: CheckCode; under?: string }>;
 type StructuralProbe = keyof typeof STRUCTURAL_PROBES;
+
+/**
+ * The probes that refuse a wrong `type` somewhere, and where that type sits. A wrong type also
+ * drops the type-scoped context that defines the node's properties, so the `jsonld` check
+ * fails as well, on a term under the same place.
+ */
+const WRONG_TYPE_PROBES: Partial<Record<StructuralProbe, string>> = {
+  TypePropertyProbe: '/type',
+  CredentialSubjectProbe: '/credentialSubject',
+  IssuerProbe: '/issuer',
+  EvidenceProbe: '/evidence',
+};
+const isUnder = (p: string, prefix: string): boolean => p === prefix || p.startsWith(`${prefix}/`);
 
 /**
  * The official verdict. Validator fixtures use the README table's wording; spec examples
@@ -256,12 +275,19 @@ const DELIBERATE_DIFFERENCES = [
     },
   },
   {
-    id: 'no-jsonld-safe-mode',
-    reason: 'JSON-LD safe-mode expansion (the `jsonld` check) is not implemented, so terms undefined by the credential\'s contexts go unnoticed; the validator reports them',
+    id: 'velocity-context-not-bundled',
+    reason: 'the validator fails the credential for the undefined term 1EdTechJsonSchemaValidator2019 (the OB extensions context is missing); we cannot check its terms because the Velocity context is not bundled, so `jsonld` only warns MC_CONTEXT_UNKNOWN',
     explains: [],
     shows: (r) => {
-      expect(r.report.checks.map((c) => c.check)).not.toContain('jsonld');
+      const contexts = r.report.credential?.['@context'] as string[];
+      expect(contexts).not.toContain(OB3_EXTENSIONS_CONTEXT);
+      expect(contexts.some((c) => c.startsWith('https://lib.velocitynetwork.foundation/'))).toBe(true);
       expectCheck(r, 'context', 'passed');
+      expectCheck(r, 'jsonld', 'warning', 'MC_CONTEXT_UNKNOWN');
+      const problems = problemsOf(checkOf(r.report, 'jsonld'));
+      expect(problems.map((p) => p.path)).toEqual(['/@context']);
+      expect(problems[0]!.message).toContain('https://lib.velocitynetwork.foundation/');
+      expect(r.fetched.filter((u) => contexts.includes(u)), 'contexts are never fetched').toEqual([]);
     },
   },
   {
@@ -363,14 +389,14 @@ const TABLE: Row[] = [
   {
     file: `${VF}simple-err-type.json`,
     official: 'invalid(TypePropertyProbe)',
-    expect: { ...DI, type: F('MC_TYPE_INVALID'), schema: F('MC_SCHEMA_INVALID', '/type', '/credentialSubject/achievement') },
-    note: 'the fixture also lacks credentialSubject.achievement',
+    expect: { ...DI, ...UNDEFINED_TERM('/type'), type: F('MC_TYPE_INVALID'), schema: F('MC_SCHEMA_INVALID', '/type', '/credentialSubject/achievement') },
+    note: 'the fixture also lacks credentialSubject.achievement; jsonld: OtherCredential is undefined',
   },
   {
     file: `${VF}simple-err-context.json`,
     official: 'invalid(ContextPropertyProbe)',
-    expect: { ...DI, context: F('MC_CONTEXT_INVALID'), schema: F('MC_SCHEMA_INVALID', '/@context'), 'validity-period': F('MC_DATE_INVALID') },
-    note: 'without the VC context it is not VCDM 1.1, so its issuanceDate is no validFrom',
+    expect: { ...DI, ...UNDEFINED_TERM('/credentialSubject'), context: F('MC_CONTEXT_INVALID'), schema: F('MC_SCHEMA_INVALID', '/@context'), 'validity-period': F('MC_DATE_INVALID') },
+    note: 'without the VC context it is not VCDM 1.1, so its issuanceDate is no validFrom, and credentialSubject is an undefined term',
   },
   {
     file: `${VF}simple-err-expired.json`,
@@ -391,47 +417,50 @@ const TABLE: Row[] = [
   {
     file: `${VF}simple-err-credential-subject-type.json`,
     official: 'invalid(CredentialSubjectProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/credentialSubject/type') },
+    expect: { ...DI, ...UNDEFINED_TERM('/credentialSubject/achievement'), schema: F('MC_SCHEMA_INVALID', '/credentialSubject/type') },
   },
   {
     file: `${VF}simple-err-credential-subject-identifier-type.json`,
     official: 'invalid(CredentialSubjectProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/credentialSubject/identifier/0/type') },
+    expect: { ...DI, ...UNDEFINED_TERM('/credentialSubject/identifier/0/hashed'), schema: F('MC_SCHEMA_INVALID', '/credentialSubject/identifier/0/type') },
   },
   {
     file: `${VF}simple-err-credential-subject-profile-type.json`,
     official: 'invalid(CredentialSubjectProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/credentialSubject/source/type') },
+    expect: { ...DI, ...UNDEFINED_TERM('/credentialSubject/source/type'), schema: F('MC_SCHEMA_INVALID', '/credentialSubject/source/type') },
   },
   {
     file: `${VF}simple-err-credential-subject-result-type.json`,
     official: 'invalid(CredentialSubjectProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/credentialSubject/result/1/type') },
+    expect: { ...DI, ...UNDEFINED_TERM('/credentialSubject/result/1/achievedLevel'), schema: F('MC_SCHEMA_INVALID', '/credentialSubject/result/1/type') },
   },
   {
     file: `${VF}simple-err-credential-subject-achievement-result-description-type.json`,
     official: 'invalid(CredentialSubjectProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/credentialSubject/achievement/resultDescription/2/type') },
+    expect: { ...DI, ...UNDEFINED_TERM(), schema: F('MC_SCHEMA_INVALID', '/credentialSubject/achievement/resultDescription/2/type') },
+    note: 'jsonld refuses resultType of resultDescription/2 but reports it at resultDescription/0, the first use of the term (path not pinned)',
   },
   {
     file: `${VF}simple-err-evidence-type.json`,
     official: 'invalid(EvidenceProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/evidence/1/type') },
+    expect: { ...DI, ...UNDEFINED_TERM(), schema: F('MC_SCHEMA_INVALID', '/evidence/1/type') },
+    note: 'jsonld refuses audience of evidence/1 but reports it at evidence/0, the first use of the term (path not pinned)',
   },
   {
     file: `${VF}simple-err-issuer-type.json`,
     official: 'invalid(IssuerProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/issuer/type') },
+    expect: { ...DI, ...UNDEFINED_TERM('/issuer/type'), schema: F('MC_SCHEMA_INVALID', '/issuer/type') },
   },
   {
     file: `${VF}simple-err-issuer-parentorg-type.json`,
     official: 'invalid(IssuerProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/issuer/parentOrg/type') },
+    expect: { ...DI, ...UNDEFINED_TERM('/issuer/parentOrg/type'), schema: F('MC_SCHEMA_INVALID', '/issuer/parentOrg/type') },
   },
   {
     file: `${VF}simple-err-issuer-otheridentifier-type.json`,
     official: 'invalid(IssuerProbe)',
-    expect: { ...DI, schema: F('MC_SCHEMA_INVALID', '/issuer/otherIdentifier/1/type') },
+    expect: { ...DI, ...UNDEFINED_TERM(), schema: F('MC_SCHEMA_INVALID', '/issuer/otherIdentifier/1/type') },
+    note: 'jsonld refuses identifier of otherIdentifier/1 but reports it at otherIdentifier/0, the first use of the term (path not pinned)',
   },
 
   // --- official validator: invalid for a proof or resource reason ----------------------------
@@ -463,18 +492,20 @@ const TABLE: Row[] = [
       ...LEGACY,
       ...DI,
       ...STATUS_UNCHECKED,
+      ...UNDEFINED_TERM('/credentialSubject/achievement/creator/endorsement/0/credentialSchema/0/type'),
       schema: F('MC_SCHEMA_INVALID', '/endorsement/0/validFrom', '/credentialSubject/identifier/0/identityType'),
       'validity-period': F('MC_EXPIRED'),
     },
     differences: ['data-integrity-not-implemented', 'status-not-checked', 'inline-schema-not-fetched'],
-    note: 'expirationDate 2020; identityType "email" is not in the vocabulary; nested VCDM 1.1 endorsements are checked in the 2.0 shape',
+    note: 'expirationDate 2020; identityType "email" is not in the vocabulary; nested VCDM 1.1 endorsements are checked in the 2.0 shape; ' +
+      'no OB extensions context (here or in the nested endorsements), so 1EdTechJsonSchemaValidator2019 is undefined, as in velocity.jwt',
   },
   {
     file: `${VF}simple-multiple-proofs.json`,
     official: 'error(JsonLDValidationProbe)',
-    expect: DI,
-    differences: ['data-integrity-not-implemented', 'no-jsonld-safe-mode'],
-    note: 'its first proof has the type SomeProofType, undefined in its contexts',
+    expect: { ...DI, ...UNDEFINED_TERM('/proof/0/created') },
+    differences: ['data-integrity-not-implemented'],
+    note: 'its first proof has the type SomeProofType, undefined in its contexts, so none of its properties is defined either (we name the first: created)',
   },
   {
     file: `${VF}velocity.jwt`,
@@ -485,11 +516,12 @@ const TABLE: Row[] = [
       signature: S,
       'key-binding': S,
       claims: P,
-      // Our context check only checks the order of @context[0] and [1]; see no-jsonld-safe-mode.
+      // Our context check only checks the order of @context[0] and [1]; see velocity-context-not-bundled.
       context: P,
       ...STATUS_UNCHECKED,
+      jsonld: W('MC_CONTEXT_UNKNOWN'),
     },
-    differences: ['did-velocity-unsupported', 'no-jsonld-safe-mode', 'status-not-checked'],
+    differences: ['did-velocity-unsupported', 'velocity-context-not-bundled', 'status-not-checked'],
   },
 
   // --- official validator: revoked -----------------------------------------------------------
@@ -526,8 +558,9 @@ const TABLE: Row[] = [
       claims: P,
       context: F('MC_CONTEXT_INVALID'),
       schema: F('MC_SCHEMA_INVALID', '/@context/1', '/credentialSubject/achievement'),
+      jsonld: { ...W('MC_CONTEXT_UNKNOWN'), paths: ['/@context'] },
     },
-    note: 'neither kid nor jwk; @context[1] is a pre-release draft context URL',
+    note: 'neither kid nor jwk; @context[1] is a pre-release draft context URL (not bundled, so its terms go unchecked)',
   },
   {
     file: `${VF}endorsement-valid.json`,
@@ -640,6 +673,52 @@ describe.skipIf(!requireShared(SUITE))(SUITE, () => {
       }
     },
   );
+
+  it.each(
+    titled(
+      TABLE.filter((row) => classOf(row.official) === 'structural' && structuralProbeOf(row.official) in WRONG_TYPE_PROBES),
+      (row) => `${row.file}: a wrong type (${row.official}) leaves terms undefined, so jsonld fails there too`,
+    ),
+  )('%s', async (_, row) => {
+    const { report } = await run(row.file);
+    const under = WRONG_TYPE_PROBES[structuralProbeOf(row.official)]!;
+    const jsonld = checkOf(report, 'jsonld');
+    expect({ status: jsonld.status, code: jsonld.code }, jsonld.message).toEqual({ status: 'failed', code: 'MC_JSONLD_UNDEFINED_TERM' });
+    const paths = problemsOf(jsonld).map((p) => p.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.filter((p) => !isUnder(p, under)), `jsonld problems outside ${under}`).toEqual([]);
+  });
+
+  it.each(titled(TABLE.filter((row) => classOf(row.official) === 'valid'), (row) => `${row.file}: accepted officially (${row.official}), so jsonld does not fail`))(
+    '%s',
+    async (_, row) => {
+      const { report } = await run(row.file);
+      const jsonld = checkOf(report, 'jsonld');
+      expect(jsonld.status, jsonld.message).not.toBe('failed');
+    },
+  );
+
+  it('simple-multiple-proofs.json: like the validator (one JsonLDValidationProbe error), jsonld refuses the first proof, of the undefined type SomeProofType', async () => {
+    const { report } = await run(`${VF}simple-multiple-proofs.json`);
+    const proofs = report.credential?.proof as { type: string }[];
+    expect(proofs.map((p) => p.type)).toEqual(['SomeProofType', 'DataIntegrityProof']);
+    const jsonld = checkOf(report, 'jsonld');
+    expect({ status: jsonld.status, code: jsonld.code }, jsonld.message).toEqual({ status: 'failed', code: 'MC_JSONLD_UNDEFINED_TERM' });
+    const paths = problemsOf(jsonld).map((p) => p.path);
+    expect(paths).toHaveLength(1);
+    expect(paths.filter((p) => !isUnder(p, '/proof/0')), 'problems outside the first proof').toEqual([]);
+    // Every other check is as for simple.json (DI aside): the JSON-LD error is the only one.
+    const others = report.checks.filter((c) => c.status === 'failed' && c.check !== 'jsonld' && c.check !== 'proof');
+    expect(others).toEqual([]);
+  });
+
+  it.each(titled(TABLE, (row) => `${row.file}: not a micro-credential, so no benchmark check`))('%s', async (_, row) => {
+    const { report } = await run(row.file);
+    const achievement = ((report.credential?.credentialSubject ?? {}) as { achievement?: { achievementType?: unknown; qualityBenchmark?: unknown } }).achievement;
+    expect(achievement?.achievementType).not.toBe('MicroCredential');
+    expect(achievement?.qualityBenchmark).toBeUndefined();
+    expect(report.checks.filter((c) => c.check === 'benchmark')).toEqual([]);
+  });
 
   it.each(titled(TABLE.filter((row) => classOf(row.official) === 'valid'), (row) => `${row.file}: accepted officially, so no structural failure and every failure is a listed difference`))(
     '%s',

@@ -230,11 +230,11 @@ describe('claim consistency', () => {
   });
 
   it('validUntil without exp is a warning, and expiry still comes from validUntil', async () => {
-    const { token } = await forgeFrom({ payload: (p) => ({ ...p, validUntil: '2025-01-01T00:00:00Z', validFrom: '2024-01-01T00:00:00Z', nbf: Date.parse('2024-01-01T00:00:00Z') / 1000 }) });
-    const during = await verifyCredential(token, { ...opts, now: new Date('2024-06-01T00:00:00Z') });
+    const { token } = await forgeFrom({ payload: (p) => ({ ...p, validUntil: '2026-07-01T00:00:00Z', validFrom: '2025-07-01T00:00:00Z', nbf: Date.parse('2025-07-01T00:00:00Z') / 1000 }) });
+    const during = await verifyCredential(token, { ...opts, now: new Date('2026-01-01T00:00:00Z') });
     expect(checkOf(during, 'claims')).toMatchObject({ status: 'warning', code: 'MC_CLAIM_EXP_MISSING' });
     expect(during.verified).toBe(true);
-    const after = await verifyCredential(token, { ...opts, now: new Date('2025-06-01T00:00:00Z') });
+    const after = await verifyCredential(token, { ...opts, now: new Date('2026-08-01T00:00:00Z') });
     expect(checkOf(after, 'validity-period')).toMatchObject({ status: 'failed', code: 'MC_EXPIRED' });
   });
 
@@ -280,12 +280,12 @@ describe('dates, context, type, schema, subject', () => {
 
   it('an expired credential fails with MC_EXPIRED', async () => {
     const r = (await import('./helpers/tokens.js')).baseRequest();
-    r.validFrom = '2024-01-01T00:00:00Z';
-    r.validUntil = '2025-01-01T00:00:00Z';
+    r.validFrom = '2025-07-01T00:00:00Z';
+    r.validUntil = '2026-07-01T00:00:00Z';
     const { jwt } = await issueWith('ES256', r);
-    expect(decodePart(jwt, 1).exp).toBe(Date.parse('2025-01-01T00:00:00Z') / 1000);
-    expect((await verifyCredential(jwt, { ...opts, now: new Date('2024-06-01T00:00:00Z') })).verified).toBe(true);
-    const after = await verifyCredential(jwt, { ...opts, now: new Date('2025-02-01T00:00:00Z') });
+    expect(decodePart(jwt, 1).exp).toBe(Date.parse('2026-07-01T00:00:00Z') / 1000);
+    expect((await verifyCredential(jwt, { ...opts, now: new Date('2026-01-01T00:00:00Z') })).verified).toBe(true);
+    const after = await verifyCredential(jwt, { ...opts, now: new Date('2026-08-01T00:00:00Z') });
     expect(checkOf(after, 'validity-period')).toMatchObject({ status: 'failed', code: 'MC_EXPIRED' });
   });
 

@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerIssue } from './commands/issue.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLint } from './commands/lint.js';
+import { registerProfiles } from './commands/profiles.js';
+import { registerStack } from './commands/stack.js';
 import { registerVerify } from './commands/verify.js';
 import { reportError } from './output.js';
 
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerIssue(program);
   registerVerify(program);
+  registerLint(program);
+  registerStack(program);
+  registerProfiles(program);
   return program;
 }
 

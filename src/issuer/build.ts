@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { identityHash } from '../lib/identity-hash.js';
-import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, VC_V2_CONTEXT } from '../model/constants.js';
+import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, QB_CONTEXT_URL, QB_SCHEMA_URL, VC_V2_CONTEXT } from '../model/constants.js';
 import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
 import type { IssuanceRequest } from './request.js';
 
@@ -39,6 +39,7 @@ function buildAchievement(a: Record<string, unknown>): Record<string, unknown> {
     });
   }
   if (out.creator && typeof out.creator === 'object') out.creator = withType(out.creator as Record<string, unknown>, 'Profile');
+  if (out.qualityBenchmark && typeof out.qualityBenchmark === 'object') out.qualityBenchmark = { type: 'QualityBenchmark', ...(out.qualityBenchmark as object) };
   return out;
 }
 
@@ -59,9 +60,12 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   if (cs.identifier !== undefined) subject.identifier = (asArray(cs.identifier) as unknown as Array<Record<string, unknown>>).map(buildIdentifier);
   if (cs.result !== undefined) subject.result = (asArray(cs.result) as Array<Record<string, unknown>>).map((r) => withType(r, 'Result'));
   subject.achievement = buildAchievement(request.achievement);
+  if (cs.qualityBenchmarkRecord && typeof cs.qualityBenchmarkRecord === 'object') subject.qualityBenchmarkRecord = { type: 'QualityBenchmarkRecord', ...(cs.qualityBenchmarkRecord as object) };
+  // Using the extension means declaring it: its context and its schema (OB 3.0 §Extending the Data Model).
+  const usesExtension = (subject.achievement as Record<string, unknown>).qualityBenchmark !== undefined || subject.qualityBenchmarkRecord !== undefined;
 
   const issuer = withType({ ...(request.issuer ?? {}), id: issuerId }, 'Profile');
-  const extraContexts = (request['@context'] ?? []).filter((c) => c !== VC_V2_CONTEXT && c !== OB3_CONTEXT && c !== OB3_EXTENSIONS_CONTEXT);
+  const extraContexts = [...(request['@context'] ?? []), ...(usesExtension ? [QB_CONTEXT_URL] : [])].filter((c, i, all) => c !== VC_V2_CONTEXT && c !== OB3_CONTEXT && c !== OB3_EXTENSIONS_CONTEXT && all.indexOf(c) === i);
   const credential: Record<string, unknown> = {
     '@context': [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, ...extraContexts],
     id: request.id ?? `urn:uuid:${randomUUID()}`,
@@ -77,6 +81,7 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   credential.credentialSubject = subject;
   if (request.evidence !== undefined) credential.evidence = (asArray(request.evidence) as Array<Record<string, unknown>>).map((e) => withType(e, 'Evidence'));
   if (request.credentialStatus !== undefined) credential.credentialStatus = request.credentialStatus;
-  credential.credentialSchema = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }, ...(request.credentialSchema ?? []).filter((s) => s.id !== OB3_SCHEMA_URL)];
+  const extraSchemas = [...(request.credentialSchema ?? []), ...(usesExtension ? [{ id: QB_SCHEMA_URL, type: OB3_SCHEMA_TYPE }] : [])];
+  credential.credentialSchema = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }, ...extraSchemas.filter((s, i) => s.id !== OB3_SCHEMA_URL && extraSchemas.findIndex((x) => x.id === s.id) === i)];
   return credential as Credential;
 }

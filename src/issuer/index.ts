@@ -1,5 +1,7 @@
 /** microcred/issuer: build, check and sign Open Badges 3.0 micro-credentials. */
-export { issueCredential, checkBuiltCredential, type IssueOptions, type IssuedCredential } from './issue.js';
+export { issueCredential, type IssueOptions, type IssuedCredential } from './issue.js';
+export { checkBuiltCredential } from './check.js';
+export { lintRequest, type LintOptions, type LintReport } from './lint.js';
 export { buildCredential, type Credential, type BuildOptions } from './build.js';
 export { jwtPayload, signCredentialJwt } from './jwt/sign.js';
 export { createLocalSigner, type Signer } from './signer.js';

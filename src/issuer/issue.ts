@@ -1,11 +1,10 @@
-import { MicrocredError, type Problem } from '../errors.js';
-import { validateAchievementCredential } from '../model/schema/validate.js';
-import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
-import { parseDateTimeZ } from '../verifier/checks/dates.js';
-import { buildCredential, type Credential } from './build.js';
+import { MicrocredError } from '../errors.js';
+import type { Credential } from './build.js';
 import { signCredentialJwt } from './jwt/sign.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
 import type { Signer } from './signer.js';
+import { lintRequest } from './lint.js';
+import type { RuleOutcome } from '../benchmark/types.js';
 
 export interface IssueOptions {
   signer: Signer;
@@ -19,42 +18,13 @@ export interface IssuedCredential {
   credential: Credential;
   /** The compact JWS (VC-JWT). */
   jwt: string;
+  /** Quality-benchmark rules that warned (issuance went ahead; they are kept for the record). */
+  warnings: RuleOutcome[];
 }
 
 /** The issuer id a signer can speak for without further configuration. */
 function defaultIssuerId(signer: Signer): string | undefined {
   return signer.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
-}
-
-/**
- * Check the built credential with the verifier's own structural checks, so nothing is signed
- * that the verifier would reject. Returns every problem, not just the first.
- */
-export function checkBuiltCredential(credential: Credential, signer: Signer): Problem[] {
-  const problems: Problem[] = [...validateAchievementCredential(credential)];
-  for (const r of [checkContext(credential, false), checkType(credential), checkSubject(credential)]) {
-    if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });
-  }
-  const from = parseDateTimeZ(credential.validFrom);
-  const until = credential.validUntil === undefined ? null : parseDateTimeZ(credential.validUntil);
-  if (!from) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
-  if (credential.validUntil !== undefined && !until) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
-  if (from && until && until <= from) problems.push({ path: '/validUntil', message: 'must be after validFrom' });
-  const kidDid = signer.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
-  if (kidDid !== undefined && kidDid !== credential.issuer.id) {
-    problems.push({ path: '/issuer/id', message: `the signing key belongs to ${kidDid}, not to the issuer ${credential.issuer.id}; verifiers would reject it as not bound to the issuer` });
-  }
-  return dedupe(problems);
-}
-
-function dedupe(problems: Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const k = `${p.path}\u0000${p.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 /** Build, check and sign one credential as a VC-JWT. Throws MicrocredError listing every problem. */
@@ -65,8 +35,15 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   if (!issuerId) {
     throw new MicrocredError('MC_REQUEST_INVALID', 'no issuer id: give issuer.id (or --issuer) when the key is not a DID key', { problems: [{ path: '/issuer/id', message: 'required when the signing key is not a did:key/did:jwk' }] });
   }
-  const credential = buildCredential(request, { issuerId, now: options.now ?? new Date() });
-  const problems = checkBuiltCredential(credential, options.signer);
-  if (problems.length) throw new MicrocredError('MC_CREDENTIAL_INVALID', `the credential would not be valid Open Badges 3.0: ${problems.length} problem(s)`, { problems });
-  return { credential, jwt: await signCredentialJwt(credential, options.signer) };
+  const lint = await lintRequest(request, { issuerId, signer: options.signer, now: options.now ?? new Date() });
+  const credential = lint.credential!;
+  if (lint.problems.length) throw new MicrocredError('MC_CREDENTIAL_INVALID', `the credential would not be valid Open Badges 3.0: ${lint.problems.length} problem(s)`, { problems: lint.problems });
+  const rules = lint.benchmark!.reports.flatMap((r) => r.rules.map((rule) => ({ profile: r.profile, rule })));
+  const failed = rules.filter((x) => x.rule.status === 'failed');
+  if (failed.length) {
+    throw new MicrocredError('MC_BENCHMARK_FAILED', `the credential fails ${failed.length} quality-benchmark rule(s) of the profiles it claims`, {
+      problems: failed.map(({ profile, rule }) => ({ path: `${profile}/${rule.id}`, message: `${rule.message}${rule.detail ? ` (${rule.detail})` : ''}`, code: rule.id })),
+    });
+  }
+  return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings: rules.filter((x) => x.rule.status === 'warning').map((x) => x.rule) };
 }

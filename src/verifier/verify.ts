@@ -5,7 +5,9 @@ import { createGuardedFetcher, type GuardedFetchOptions } from '../lib/net/guard
 import type { ResourceFetcher } from '../lib/net/types.js';
 import { VC_V1_CONTEXT } from '../model/constants.js';
 import { issuerIdOf, checkClaims } from './checks/claims.js';
+import { checkBenchmarks } from './checks/benchmark.js';
 import { checkHeader } from './checks/header.js';
+import { checkJsonLd } from './checks/jsonld.js';
 import { passed, result, skipped } from './checks/result.js';
 import { checkContext, checkSchema, checkSubject, checkType } from './checks/structure.js';
 import { checkValidityPeriod, type Clock } from './checks/validity.js';
@@ -42,6 +44,8 @@ export interface VerifyOptions {
   verifyProof?: ProofVerifier;
   /** Largest input accepted, in bytes. Default 512 KiB. */
   maxInputBytes?: number;
+  /** Quality-benchmark profiles the credential must claim and pass (e.g. ['IN-NCrF']). */
+  requireProfiles?: string[];
 }
 
 interface Prepared {
@@ -54,6 +58,7 @@ interface Prepared {
   statusFailure: 'fail' | 'warn';
   verifyProof?: ProofVerifier;
   maxInputBytes: number;
+  requireProfiles: readonly string[];
 }
 
 const JWT_REGISTERED = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const;
@@ -86,6 +91,7 @@ function prepare(options: VerifyOptions): Prepared {
     statusFailure: options.statusFailure ?? 'fail',
     verifyProof: options.verifyProof,
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
+    requireProfiles: Object.freeze([...(options.requireProfiles ?? [])]),
   };
 }
 
@@ -269,6 +275,8 @@ async function checkCredentialBody(credential: Record<string, unknown>, legacy: 
   const clock = p.clock();
   const out = [checkContext(credential, legacy), checkType(credential), checkSchema(credential, legacy), checkSubject(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
   out.push(await checkStatus(credential, p, clock));
+  out.push(await checkJsonLd(credential));
+  out.push(...checkBenchmarks(credential, clock.now, p.requireProfiles));
   return out;
 }
 

@@ -17,6 +17,8 @@ export function extensionDeclared(view: McView): CheckVerdict {
 
 export function creditSystemDeclared(view: McView): CheckVerdict {
   if (num(view.achievement.creditsAvailable) === undefined) return { result: 'n/a', detail: 'no creditsAvailable' };
+  // Badges from issuers that do not use the extension are not failed for it, only told.
+  if (!isPresent(view.achievement.qualityBenchmark)) return { result: 'warn', detail: 'the credit system is not stated (the credential does not use the quality-benchmark extension)' };
   return isPresent(view.qb.creditSystem) ? { result: 'pass', detail: `credits are ${String(view.qb.creditSystem)} credits` } : { result: 'fail', detail: 'creditsAvailable is given without saying which credit system it counts in' };
 }
 

@@ -47,6 +47,7 @@ export function registerIssue(program: Command): void {
       const { kid, issuerId } = chooseKid(toPublicJwk(privateJwk), requested, opts.kid);
       const signer = createLocalSigner(privateJwk, kid);
       const issued = await issueCredential(request, { signer, ...(issuerId ? { issuerId } : {}) });
+      for (const w of issued.warnings) process.stderr.write(`warning ${w.id}: ${w.message}${w.detail ? ` (${w.detail})` : ''}\n`);
       const out = opts.json ? JSON.stringify(issued, null, 2) + '\n' : issued.jwt + '\n';
       if (opts.out) {
         await writeFile(opts.out, out);

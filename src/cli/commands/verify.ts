@@ -12,12 +12,18 @@ interface VerifyCliOptions {
   allowHttp?: boolean;
   allowPrivateNetwork?: boolean;
   statusWarn?: boolean;
+  requireProfile?: string[];
 }
 
 const MARK: Record<CheckResult['status'], string> = { passed: '✓', failed: '✗', warning: '!', skipped: '-' };
 
 export function formatReport(r: VerificationReport): string {
-  const lines = r.checks.map((c) => `${MARK[c.status]} ${c.check.padEnd(16)} ${c.message}${c.status === 'passed' || c.status === 'skipped' ? '' : ` [${c.code}]`}`);
+  const lines = r.checks.flatMap((c) => {
+    const line = `${MARK[c.status]} ${c.check.padEnd(16)} ${c.message}${c.status === 'passed' || c.status === 'skipped' ? '' : ` [${c.code}]`}`;
+    // Benchmark checks list the rules that did not pass, in plain language.
+    const rules = c.check === 'benchmark' ? ((c.details as { rules?: Array<{ id: string; status: string; message: string; detail?: string }> } | undefined)?.rules ?? []) : [];
+    return [line, ...rules.filter((x) => x.status === 'failed' || x.status === 'warning' || x.status === 'info').map((x) => `    ${x.status === 'failed' ? '✗' : x.status === 'warning' ? '!' : 'i'} ${x.id}: ${x.message}${x.detail ? ` (${x.detail})` : ''}`)];
+  });
   const name = r.credential && typeof r.credential.name === 'string' ? ` "${r.credential.name}"` : '';
   lines.push('', r.verified ? `VERIFIED${name} (${r.format})` : `NOT VERIFIED${name} (${r.format})`);
   return lines.join('\n') + '\n';
@@ -34,6 +40,7 @@ export function registerVerify(program: Command): void {
     .option('--allow-http', 'allow plain http for keys and status lists (testing only)')
     .option('--allow-private-network', 'allow keys and status lists on loopback/private addresses (testing, intranets)')
     .option('--status-warn', 'if the status list cannot be fetched, warn instead of failing')
+    .option('--require-profile <id...>', 'fail unless the credential claims and passes these quality-benchmark profiles')
     .action(async (input: string, opts: VerifyCliOptions) => {
       const bytes = await readInput(input);
       let now: Date | undefined;
@@ -48,6 +55,7 @@ export function registerVerify(program: Command): void {
         clockToleranceSec: skew,
         fetchPolicy: { allowHttp: !!opts.allowHttp, allowPrivateNetworks: !!opts.allowPrivateNetwork },
         statusFailure: opts.statusWarn ? 'warn' : 'fail',
+        requireProfiles: opts.requireProfile ?? [],
       });
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       const unusable = report.checks.length === 1 && report.checks[0]!.check === 'parse' && report.checks[0]!.status === 'failed';

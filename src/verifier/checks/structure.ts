@@ -1,5 +1,5 @@
 import { CREDENTIAL_TYPES, OB3_CONTEXT, OB3_CONTEXT_PATTERN, VC_V1_CONTEXT, VC_V2_CONTEXT } from '../../model/constants.js';
-import { validateAchievementCredential } from '../../model/schema/validate.js';
+import { validateAchievementCredential, validateExtensionSchemas } from '../../model/schema/validate.js';
 import type { CheckResult } from '../report.js';
 import { passed, result } from './result.js';
 
@@ -43,8 +43,8 @@ export function checkSchema(credential: Record<string, unknown>, legacy: boolean
   let doc = legacy ? asV2Shape(credential) : credential;
   // VCDM 2.0 allows a single proof object; the array-only schema must not reject that form.
   if (doc.proof !== undefined && !Array.isArray(doc.proof)) doc = { ...doc, proof: [doc.proof] };
-  const problems = validateAchievementCredential(doc);
-  if (problems.length === 0) return passed('schema', 'conforms to the Open Badges 3.0 AchievementCredential schema');
+  const problems = [...validateAchievementCredential(doc), ...validateExtensionSchemas(doc)];
+  if (problems.length === 0) return passed('schema', 'conforms to the Open Badges 3.0 AchievementCredential schema (and the extension schemas it names)');
   const first = problems[0]!;
   return result('schema', 'failed', 'MC_SCHEMA_INVALID', `does not conform to the Open Badges 3.0 schema: ${first.path} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
 }

@@ -1,0 +1,38 @@
+import type { Problem } from '../errors.js';
+import { validateAchievementCredential } from '../model/schema/validate.js';
+import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
+import { parseDateTimeZ } from '../verifier/checks/dates.js';
+import type { Credential } from './build.js';
+import type { Signer } from './signer.js';
+
+/**
+ * Check the built credential with the verifier's own structural checks, so nothing is signed
+ * that the verifier would reject. Returns every problem, not just the first.
+ */
+export function checkBuiltCredential(credential: Credential, signer: Signer | null): Problem[] {
+  const problems: Problem[] = [...validateAchievementCredential(credential)];
+  for (const r of [checkContext(credential, false), checkType(credential), checkSubject(credential)]) {
+    if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });
+  }
+  const from = parseDateTimeZ(credential.validFrom);
+  const until = credential.validUntil === undefined ? null : parseDateTimeZ(credential.validUntil);
+  if (!from) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
+  if (credential.validUntil !== undefined && !until) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
+  if (from && until && until <= from) problems.push({ path: '/validUntil', message: 'must be after validFrom' });
+  const kidDid = signer?.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
+  if (kidDid !== undefined && kidDid !== credential.issuer.id) {
+    problems.push({ path: '/issuer/id', message: `the signing key belongs to ${kidDid}, not to the issuer ${credential.issuer.id}; verifiers would reject it as not bound to the issuer` });
+  }
+  return dedupe(problems);
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.path}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+

@@ -1,0 +1,65 @@
+import { evaluateBenchmarks, type BenchmarkResult } from '../benchmark/evaluate.js';
+import type { Problem } from '../errors.js';
+import { checkJsonLdTerms } from '../lib/jsonld/expand.js';
+import { validateExtensionSchemas } from '../model/schema/validate.js';
+import { buildCredential, type Credential } from './build.js';
+import { checkBuiltCredential } from './check.js';
+import { checkRequestShape, type IssuanceRequest } from './request.js';
+import type { Signer } from './signer.js';
+
+export interface LintOptions {
+  /** Issuer id to build with; a placeholder when linting without a key. */
+  issuerId?: string;
+  signer?: Signer;
+  now?: Date;
+  /** Evaluate these profiles too, even if the request does not declare them. */
+  profiles?: string[];
+}
+
+export interface LintReport {
+  /** The credential as it would be issued (unsigned), when the request could be built. */
+  credential: Credential | null;
+  /** Structural problems: request shape, OB 3.0 schema, extension schema, undefined JSON-LD terms. */
+  problems: Problem[];
+  benchmark: BenchmarkResult | null;
+  /** True when the credential could be issued: no problems, no failed error-severity rule. */
+  ok: boolean;
+}
+
+const LINT_ISSUER = 'urn:microcred:lint-issuer';
+
+/**
+ * Everything `issue` checks, without signing: the report a registrar fixes a request against.
+ * Also the pre-signing gate of `issueCredential`, so the two can never disagree.
+ */
+export async function lintRequest(request: IssuanceRequest, options: LintOptions = {}): Promise<LintReport> {
+  const shape = [...checkRequestShape(request), ...checkPlaintextIdentifiers(request)];
+  if (shape.length) return { credential: null, problems: shape, benchmark: null, ok: false };
+  const issuerId = options.issuerId ?? request.issuer?.id ?? (options.signer?.kid.startsWith('did:') ? options.signer.kid.split('#')[0] : undefined) ?? LINT_ISSUER;
+  const now = options.now ?? new Date();
+  const credential = buildCredential(request, { issuerId, now });
+  const problems = [
+    ...(options.signer ? checkBuiltCredential(credential, options.signer) : checkBuiltCredential(credential, null)),
+    ...validateExtensionSchemas(credential),
+  ];
+  problems.push(...(await checkJsonLdTerms(credential)));
+  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [] });
+  for (const id of benchmark.unknown) problems.push({ path: '/credentialSubject/achievement/qualityBenchmark/profile', message: `unknown profile ${id} (known: see microcred profiles)`, code: 'MC_PROFILE_UNKNOWN' });
+  return { credential, problems, benchmark, ok: problems.length === 0 && benchmark.ok };
+}
+
+/**
+ * Formats that can only be checked before hashing: once salted and hashed, a verifier can see
+ * that an APAAR id is present but not whether it had 12 digits.
+ */
+function checkPlaintextIdentifiers(request: IssuanceRequest): Problem[] {
+  const ids = request?.credentialSubject?.identifier;
+  if (!Array.isArray(ids)) return [];
+  return ids.flatMap((raw, i) => {
+    const item = raw as { identityType?: unknown; identifier?: unknown };
+    if (item.identityType === 'ext:APAAR' && typeof item.identifier === 'string' && !/^\d{12}$/.test(item.identifier)) {
+      return [{ path: `/credentialSubject/identifier/${i}/identifier`, message: 'an APAAR id has 12 digits', code: 'IN-APAAR-FORMAT' }];
+    }
+    return [];
+  });
+}
