@@ -34,8 +34,15 @@ describe('microcred CLI', () => {
     expect(r.stderr).toMatch(/^microcred: MC_USAGE: --alg must be one of/);
   });
 
-  it('issue prints a compact JWS; verify exits 0 and prints one line per check', () => {
+  it('issue prints benchmark warnings on stderr and still issues', () => {
     const r = cli(['issue', 'examples/requests/basic.json', '--key', key]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(r.stderr).toMatch(/^warning X-CREDIT-UNIT-DECLARED: .*credit system is not stated/);
+  });
+
+  it('issue prints a compact JWS; verify exits 0 and prints one line per check', () => {
+    const r = cli(['issue', 'examples/requests/in-ncrf-data-ethics.json', '--key', key]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     jwt = r.stdout.trim();
@@ -86,7 +93,7 @@ describe('microcred CLI', () => {
 
   it('issue refuses an invalid request: exit 1, every problem listed, nothing on stdout', () => {
     const bad = join(dir, 'bad.json');
-    const req = JSON.parse(readFileSync(join(REPO, 'examples/requests/basic.json'), 'utf8')) as { achievement: Record<string, unknown> };
+    const req = JSON.parse(readFileSync(join(REPO, 'examples/requests/in-ncrf-data-ethics.json'), 'utf8')) as { achievement: Record<string, unknown> };
     delete req.achievement.name;
     delete req.achievement.description;
     writeFileSync(bad, JSON.stringify(req));
