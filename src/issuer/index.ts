@@ -11,3 +11,5 @@ export { issuerIdentifiersForKey, type IssuerIdentifier } from './keys/identifie
 export { checkRequestShape, type IssuanceRequest, type RecipientIdentifierInput, type IdentityObject } from './request.js';
 export { SUPPORTED_ALGORITHMS, type JwsAlgorithm } from '../lib/jws/algorithms.js';
 export { MicrocredError, type Problem, type MicrocredErrorCode } from '../errors.js';
+export { buildStatusListCredential, signStatusListCredential, statusEntries, type StatusListInput, type StatusPurpose } from './status-list.js';
+export { signJwtPayload } from './jwt/sign.js';

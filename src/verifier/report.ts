@@ -92,6 +92,7 @@ export type CheckCode =
   | 'MC_STATUS_SUSPENDED'
   | 'MC_STATUS_UNAVAILABLE'
   | 'MC_STATUS_UNSUPPORTED'
+  | 'MC_STATUS_LIST_INVALID'
   // quality benchmarks
   | 'MC_BENCHMARK_FAILED'
   | 'MC_BENCHMARK_WARNINGS'

@@ -9,7 +9,8 @@ import { checkBenchmarks } from './checks/benchmark.js';
 import { checkHeader } from './checks/header.js';
 import { checkJsonLd } from './checks/jsonld.js';
 import { passed, result, skipped } from './checks/result.js';
-import { checkContext, checkSchema, checkSubject, checkType } from './checks/structure.js';
+import { checkContext, checkSchema, checkSubject, checkType, typesOf } from './checks/structure.js';
+import { createBitstringStatusChecker } from './status.js';
 import { checkValidityPeriod, type Clock } from './checks/validity.js';
 import { DEFAULT_MAX_INPUT_BYTES, formatOf, parseInput, type VerifierInput } from './input.js';
 import { createKeyResolver, publishedKey, type KeyResolver } from './keys/resolve.js';
@@ -81,7 +82,7 @@ function prepare(options: VerifyOptions): Prepared {
     else fetcher = defaultFetcher ??= createGuardedFetcher();
   }
   const keyResolver = options.keyResolver ?? createKeyResolver({ fetcher, compromisedKeys: options.compromisedKeys ?? [] });
-  return {
+  const prepared: Prepared = {
     clock,
     algorithms: Object.freeze([...algorithms]),
     fetcher,
@@ -93,6 +94,9 @@ function prepare(options: VerifyOptions): Prepared {
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     requireProfiles: Object.freeze([...(options.requireProfiles ?? [])]),
   };
+  // Status lists are credentials too: they are verified with the same keys, clock and network policy.
+  prepared.checkStatus ??= createBitstringStatusChecker((bytes) => run(bytes, prepared, 'status-list'));
+  return prepared;
 }
 
 /**
@@ -113,14 +117,20 @@ function report(format: CredentialFormat, credential: Record<string, unknown> | 
   return { verified: checks.every((c) => c.status !== 'failed'), format, credential, checks };
 }
 
-async function run(input: VerifierInput, p: Prepared): Promise<VerificationReport> {
+/**
+ * What kind of document is being verified: an OB 3.0 credential (every check), or a status
+ * list credential fetched while checking status (same envelope checks, lighter body checks).
+ */
+export type BodyProfile = 'ob' | 'status-list';
+
+async function run(input: VerifierInput, p: Prepared, profile: BodyProfile = 'ob'): Promise<VerificationReport> {
   const parsed = parseInput(input, p.maxInputBytes);
   if (!parsed.ok) return report('unknown', null, [result('parse', 'failed', parsed.code, parsed.message)]);
-  if (parsed.kind === 'json') return verifyJson(parsed.document, p);
-  return verifyJwt(parsed.jws, p);
+  if (parsed.kind === 'json') return verifyJson(parsed.document, p, profile);
+  return verifyJwt(parsed.jws, p, profile);
 }
 
-async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, p: Prepared): Promise<VerificationReport> {
+async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, p: Prepared, profile: BodyProfile): Promise<VerificationReport> {
   const checks: CheckResult[] = [];
   const text = decodeUtf8(jws.payloadBytes);
   let payload: unknown;
@@ -222,7 +232,7 @@ async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, 
   }
 
   checks.push(checkClaims(claims, credential, legacy));
-  checks.push(...(await checkCredentialBody(credential, legacy, p, claims.exp)));
+  checks.push(...(await checkCredentialBody(credential, legacy, p, profile, claims.exp)));
   return report(format, credential, checks);
 }
 
@@ -253,7 +263,7 @@ async function checkKeyBinding(key: { jwk: PublicJwk; embedded: boolean }, kid: 
   return passed('key-binding', r.message);
 }
 
-async function verifyJson(document: Record<string, unknown>, p: Prepared): Promise<VerificationReport> {
+async function verifyJson(document: Record<string, unknown>, p: Prepared, profile: BodyProfile): Promise<VerificationReport> {
   const checks: CheckResult[] = [passed('parse', 'a JSON credential')];
   const ctx0 = Array.isArray(document['@context']) ? document['@context'][0] : undefined;
   const legacy = ctx0 === VC_V1_CONTEXT;
@@ -266,18 +276,25 @@ async function verifyJson(document: Record<string, unknown>, p: Prepared): Promi
   } else {
     checks.push(await p.verifyProof(document, { keyResolver: p.keyResolver, issuerId: issuerIdOf(document) }));
   }
-  checks.push(...(await checkCredentialBody(document, legacy, p)));
+  checks.push(...(await checkCredentialBody(document, legacy, p, profile)));
   return report(format, document, checks);
 }
 
 /** The checks every credential gets whatever secures it. */
-async function checkCredentialBody(credential: Record<string, unknown>, legacy: boolean, p: Prepared, expClaim?: unknown): Promise<CheckResult[]> {
+async function checkCredentialBody(credential: Record<string, unknown>, legacy: boolean, p: Prepared, profile: BodyProfile, expClaim?: unknown): Promise<CheckResult[]> {
   const clock = p.clock();
+  if (profile === 'status-list') return [checkStatusListType(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
   const out = [checkContext(credential, legacy), checkType(credential), checkSchema(credential, legacy), checkSubject(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
   out.push(await checkStatus(credential, p, clock));
   out.push(await checkJsonLd(credential));
   out.push(...checkBenchmarks(credential, clock.now, p.requireProfiles));
   return out;
+}
+
+function checkStatusListType(credential: Record<string, unknown>): CheckResult {
+  return typesOf(credential).includes('BitstringStatusListCredential')
+    ? passed('type', 'a BitstringStatusListCredential')
+    : result('type', 'failed', 'MC_TYPE_INVALID', 'the status list is not a BitstringStatusListCredential');
 }
 
 async function checkStatus(credential: Record<string, unknown>, p: Prepared, clock: Clock): Promise<CheckResult> {
@@ -293,6 +310,6 @@ async function checkStatus(credential: Record<string, unknown>, p: Prepared, clo
     }
   }
   // "Could not check" is never shown as passed; it fails unless the caller asked to only warn.
-  if (r.code === 'MC_STATUS_UNAVAILABLE' && r.status === 'failed' && p.statusFailure === 'warn') return { ...r, status: 'warning' };
+  if ((r.code === 'MC_STATUS_UNAVAILABLE' || r.code === 'MC_STATUS_LIST_INVALID' || r.code === 'MC_STATUS_UNSUPPORTED') && r.status === 'failed' && p.statusFailure === 'warn') return { ...r, status: 'warning' };
   return r;
 }

@@ -16,8 +16,13 @@ export function jwtPayload(credential: Credential): Record<string, unknown> {
 
 /** Sign a credential as a compact JWS. Header: exactly alg, kid, typ (OB 3.0 allows no others). */
 export async function signCredentialJwt(credential: Credential, signer: Signer): Promise<string> {
+  return signJwtPayload(jwtPayload(credential), signer);
+}
+
+/** Sign any JWT payload with the OB 3.0 header shape. */
+export async function signJwtPayload(payloadObject: Record<string, unknown>, signer: Signer): Promise<string> {
   const header = encodeBase64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }));
-  const payload = encodeBase64url(JSON.stringify(jwtPayload(credential)));
+  const payload = encodeBase64url(JSON.stringify(payloadObject));
   const signingInput = `${header}.${payload}`;
   const signature = signer.signSync ? signer.signSync(Buffer.from(signingInput, 'ascii')) : await signer.sign(Buffer.from(signingInput, 'ascii'));
   return `${signingInput}.${encodeBase64url(signature)}`;

@@ -114,7 +114,9 @@ export function createGuardedFetcher(options: GuardedFetchOptions = {}): Resourc
     const hit = cache?.get(key);
     if (hit) return copyResource(hit);
     const result = await fetchWithDeadline(url, accept, policy);
-    cache?.set(key, result);
+    // Never keep a response longer than its server allows: status lists change on revocation.
+    const ttl = result.maxAgeSec === undefined ? policy.cacheTtlMs : Math.min(policy.cacheTtlMs, result.maxAgeSec * 1000);
+    if (ttl > 0) cache?.set(key, result, { ttl });
     return copyResource(result);
   };
   return Object.assign(fetcher, { clearCache: () => cache?.clear() });
@@ -323,7 +325,7 @@ function handleResponse(
   readBody(url, res, policy, fail, (body) =>
     succeed({
       kind: 'done',
-      resource: { url: url.href, status, contentType: headerValue(res.headers['content-type']), body },
+      resource: withMaxAge({ url: url.href, status, contentType: headerValue(res.headers['content-type']), body }, headerValue(res.headers['cache-control'])),
     }),
   );
 }
@@ -391,4 +393,11 @@ function displayUrl(url: URL | string): string {
 function describe(cause: unknown): string {
   const text = cause instanceof Error ? cause.message : String(cause);
   return text.replace(/\s+/g, ' ').trim();
+}
+
+function withMaxAge(resource: FetchedResource, cacheControl: string): FetchedResource {
+  const cc = cacheControl.toLowerCase();
+  if (/\b(no-store|no-cache)\b/.test(cc)) return { ...resource, maxAgeSec: 0 };
+  const m = /\bmax-age=(\d+)/.exec(cc);
+  return m ? { ...resource, maxAgeSec: Number(m[1]) } : resource;
 }

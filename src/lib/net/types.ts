@@ -5,6 +5,8 @@ export interface FetchedResource {
   status: number;
   contentType: string;
   body: Uint8Array;
+  /** Freshness the server allows (Cache-Control max-age; 0 for no-store/no-cache), when it said. */
+  maxAgeSec?: number;
 }
 
 /**
