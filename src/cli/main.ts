@@ -6,6 +6,8 @@ import { registerKeys } from './commands/keys.js';
 import { registerLint } from './commands/lint.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerStack } from './commands/stack.js';
+import { registerServe } from './commands/serve.js';
+import { registerAdmin } from './commands/admin.js';
 import { registerVerify } from './commands/verify.js';
 import { reportError } from './output.js';
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerLint(program);
   registerStack(program);
   registerProfiles(program);
+  registerServe(program);
+  registerAdmin(program);
   return program;
 }
 

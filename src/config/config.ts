@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isSupportedAlgorithm, type JwsAlgorithm } from '../lib/jws/algorithms.js';
+
+/**
+ * The service configuration: one typed object, parsed once at the edge from environment
+ * variables and an optional JSON file (MICROCRED_CONFIG). Library code never reads process.env.
+ */
+export interface ServiceConfig {
+  /** PORT: TCP port. Default 3000. */
+  port: number;
+  /** HOST: interface to listen on. Default 127.0.0.1 (set 0.0.0.0 behind a load balancer). */
+  host: string;
+  /** BASE_URL: public URL of the service; issuer id, key and status URLs derive from it. Default http://localhost:3000. */
+  baseUrl: string;
+  /** DATABASE_URL: `sqlite:PATH` (default sqlite:./data/microcred.db) or postgres://… */
+  databaseUrl: string;
+  /** DATA_DIR: where the embedded database and the development key-encryption key live. Default ./data. */
+  dataDir: string;
+  /** ISSUER_ID: the issuer id. Default BASE_URL + /issuer; a did:web:… id makes kids DID URLs and serves /.well-known/did.json. */
+  issuerId: string;
+  /** ISSUER_NAME: the issuer Profile's name. Default "microcred development issuer". */
+  issuerName: string;
+  /** ISSUER_PROFILE: path of a JSON file with more Profile fields (url, email, address…). */
+  issuerProfile: Record<string, unknown>;
+  /** KEY_ALG: algorithm of generated signing keys (ES256, RS256, EdDSA). Default ES256. */
+  keyAlg: JwsAlgorithm;
+  /** MICROCRED_KEK: base64url 32-byte key that encrypts private keys at rest. Required when NODE_ENV=production; otherwise generated into DATA_DIR/kek on first start. */
+  kek: string | null;
+  /** NODE_ENV=production turns development conveniences off. */
+  production: boolean;
+  /** RATE_LIMIT_PER_MINUTE: requests per minute per client on public endpoints. Default 600. */
+  rateLimitPerMinute: number;
+  /** STATUS_LIST_SIZE: entries per status list (minimum 131072). Default 131072. */
+  statusListSize: number;
+  /** BODY_LIMIT: largest request body. Default 256kb. */
+  bodyLimit: string;
+  /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, silent). Default info. */
+  logLevel: string;
+  /** SHUTDOWN_GRACE_MS: how long SIGTERM waits for in-flight requests. Default 10000. */
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+function int(src: Source, name: string, def: number, min: number, max: number): number {
+  const raw = src[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Parse the configuration; every problem names its variable. */
+export function loadConfig(env: Source = process.env, cwd = process.cwd()): ServiceConfig {
+  let src: Source = { ...env };
+  if (env.MICROCRED_CONFIG) {
+    // File values are defaults; the environment wins.
+    let file: Record<string, unknown>;
+    try {
+      file = JSON.parse(readFileSync(resolve(cwd, env.MICROCRED_CONFIG), 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError('MICROCRED_CONFIG', `cannot read ${env.MICROCRED_CONFIG}: ${(e as Error).message}`);
+    }
+    src = { ...Object.fromEntries(Object.entries(file).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), ...env };
+  }
+  const port = int(src, 'PORT', 3000, 0, 65535);
+  const baseUrlRaw = src.BASE_URL ?? `http://localhost:${port === 0 ? 3000 : port}`;
+  let baseUrl: string;
+  try {
+    const u = new URL(baseUrlRaw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+    baseUrl = u.href.replace(/\/$/, '');
+  } catch {
+    throw new ConfigError('BASE_URL', `must be an http(s) URL, got ${JSON.stringify(baseUrlRaw)}`);
+  }
+  const production = src.NODE_ENV === 'production';
+  if (production && !baseUrl.startsWith('https://')) throw new ConfigError('BASE_URL', 'must be https in production');
+  const dataDir = resolve(cwd, src.DATA_DIR ?? 'data');
+  const databaseUrl = src.DATABASE_URL ?? `sqlite:${resolve(dataDir, 'microcred.db')}`;
+  const keyAlg = src.KEY_ALG ?? 'ES256';
+  if (!isSupportedAlgorithm(keyAlg)) throw new ConfigError('KEY_ALG', 'must be ES256, RS256 or EdDSA');
+  const issuerId = src.ISSUER_ID ?? `${baseUrl}/issuer`;
+  if (!/^(https?:\/\/|did:web:)/.test(issuerId)) throw new ConfigError('ISSUER_ID', 'must be an http(s) URL or a did:web identifier (keys rotate, so the issuer id cannot be a did:key)');
+  let issuerProfile: Record<string, unknown> = {};
+  if (src.ISSUER_PROFILE) {
+    try {
+      issuerProfile = JSON.parse(readFileSync(resolve(cwd, src.ISSUER_PROFILE), 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError('ISSUER_PROFILE', `cannot read ${src.ISSUER_PROFILE}: ${(e as Error).message}`);
+    }
+  }
+  const kek = src.MICROCRED_KEK ?? null;
+  if (kek !== null && Buffer.from(kek, 'base64url').length !== 32) throw new ConfigError('MICROCRED_KEK', 'must be 32 bytes, base64url encoded');
+  if (production && kek === null) throw new ConfigError('MICROCRED_KEK', 'is required in production: private keys are encrypted at rest with it');
+  const statusListSize = int(src, 'STATUS_LIST_SIZE', 131_072, 131_072, 16_777_216);
+  if (statusListSize % 8 !== 0) throw new ConfigError('STATUS_LIST_SIZE', 'must be a multiple of 8');
+  return {
+    port,
+    host: src.HOST ?? '127.0.0.1',
+    baseUrl,
+    databaseUrl,
+    dataDir,
+    issuerId,
+    issuerName: src.ISSUER_NAME ?? 'microcred development issuer',
+    issuerProfile,
+    keyAlg,
+    kek,
+    production,
+    rateLimitPerMinute: int(src, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    statusListSize,
+    bodyLimit: src.BODY_LIMIT ?? '256kb',
+    logLevel: src.LOG_LEVEL ?? 'info',
+    shutdownGraceMs: int(src, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,342 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/config.js';
+import { readContextsFile } from '../lib/project-files.js';
+import { QB_CONTEXT_FILE, QB_SCHEMA_FILE } from '../model/constants.js';
+import type { Keyring } from '../service/keyring.js';
+import { IssuingService, ServiceError } from '../service/issuing.js';
+import { authenticate, hasScope, SCOPES, createToken, type Scope } from '../service/tokens.js';
+import type { Storage, StoredCredential, StoredToken } from '../storage/types.js';
+import { openApiDocument } from './openapi.js';
+import { problemHandler, sendProblem } from './problem.js';
+import { credentialPage } from './pages.js';
+
+export interface AppDeps {
+  config: ServiceConfig;
+  storage: Storage;
+  keyring: Keyring;
+  issuing: IssuingService;
+  log: Logger;
+}
+
+type Handler = (req: Request, res: Response) => Promise<void> | void;
+/** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
+const h = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => Promise.resolve(fn(req, res)).catch(next);
+
+/** Bearer-token authentication with a required scope: 401 without a valid token, 403 without the scope. */
+function auth(storage: Storage, scope: Scope) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    (m ? authenticate(storage, m[1]!) : Promise.resolve(null))
+      .then((token) => {
+        if (!token) {
+          res.set('WWW-Authenticate', 'Bearer realm="microcred"');
+          throw new ServiceError(401, 'MC_UNAUTHORIZED', m ? 'the bearer token is not valid' : 'this endpoint needs a bearer token (Authorization: Bearer mc_…)');
+        }
+        if (!hasScope(token, scope)) throw new ServiceError(403, 'MC_FORBIDDEN', `the token lacks the "${scope}" scope`);
+        res.locals.token = token;
+        next();
+      })
+      .catch(next);
+  };
+}
+
+const actorOf = (res: Response) => `token:${(res.locals.token as StoredToken).id}`;
+
+function paging(req: Request): { limit: number; offset: number } {
+  const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+  const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'limit must be a whole number from 1 to 100');
+  if (!Number.isInteger(offset) || offset < 0) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'offset must be a whole number ≥ 0');
+  return { limit, offset };
+}
+
+/** RFC 8288 Link header and X-Total-Count, as the OB 3.0 API asks of paged lists. */
+function setPagingHeaders(req: Request, res: Response, total: number, limit: number, offset: number, baseUrl: string): void {
+  const url = (o: number) => {
+    const u = new URL(req.originalUrl, baseUrl);
+    u.searchParams.set('limit', String(limit));
+    u.searchParams.set('offset', String(o));
+    return u.href;
+  };
+  const links = [`<${url(0)}>; rel="first"`, `<${url(Math.max(0, Math.floor((Math.max(total, 1) - 1) / limit) * limit))}>; rel="last"`];
+  if (offset + limit < total) links.push(`<${url(offset + limit)}>; rel="next"`);
+  if (offset > 0) links.push(`<${url(Math.max(0, offset - limit))}>; rel="prev"`);
+  res.set('Link', links.join(', ')).set('X-Total-Count', String(total));
+}
+
+function requireJson(req: Request): void {
+  if (!req.is('application/json')) throw new ServiceError(415, 'MC_UNSUPPORTED_MEDIA_TYPE', 'send the request body as application/json');
+  if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'the request body must be a JSON object');
+}
+
+function summary(c: StoredCredential, issuing: IssuingService) {
+  return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.credentialUrl(c.id) };
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, storage, keyring, issuing, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(pinoHttp({ logger: log, redact: ['req.headers.authorization', 'req.headers.cookie'], autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(helmet());
+  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+
+  const publicLimit = rateLimit({
+    windowMs: 60_000,
+    limit: config.rateLimitPerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, res) => sendProblem(res, 429, 'MC_RATE_LIMITED', 'too many requests; slow down and retry after the time in RateLimit-Reset'),
+  });
+
+  // --- health --------------------------------------------------------------------------------
+  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  app.get(
+    '/ready',
+    h(async (_req, res) => {
+      try {
+        await storage.ping();
+        res.json({ status: 'ready', storage: storage.kind });
+      } catch {
+        sendProblem(res, 503, 'MC_NOT_READY', 'the database is not reachable');
+      }
+    }),
+  );
+
+  // --- public documents ---------------------------------------------------------------------
+  // Mounted at '/', so the limiter goes on each public route (router.use would catch every request).
+  const pub = express.Router();
+  pub.get('/openapi.json', publicLimit, (_req, res) => void res.json(openApiDocument(config.baseUrl)));
+  pub.get('/.well-known/jwks.json', publicLimit, h(async (_req, res) => void res.type('application/jwk-set+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(await keyring.jwks()))));
+  pub.get(
+    '/.well-known/did.json',
+    publicLimit,
+    h(async (_req, res) => {
+      if (!config.issuerId.startsWith('did:web:')) throw new ServiceError(404, 'MC_NOT_FOUND', 'this issuer is not a did:web issuer');
+      res.type('application/did+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(await keyring.didDocument()));
+    }),
+  );
+  pub.get('/issuer', publicLimit, (_req, res) => void res.type('application/ld+json').send(JSON.stringify({ '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'], ...issuing.issuerProfile() })));
+  pub.get('/contexts/qb/v1.jsonld', publicLimit, (_req, res) => void res.type('application/ld+json').set('Cache-Control', 'public, max-age=86400, immutable').send(JSON.stringify(readContextsFile(QB_CONTEXT_FILE))));
+  pub.get('/schemas/qb/v1.json', publicLimit, (_req, res) => void res.type('application/schema+json').set('Cache-Control', 'public, max-age=86400, immutable').send(JSON.stringify(readContextsFile(QB_SCHEMA_FILE))));
+  pub.get(
+    '/status/:listId/:purpose',
+    publicLimit,
+    h(async (req, res) => {
+      const purpose = req.params.purpose;
+      if (purpose !== 'revocation' && purpose !== 'suspension') throw new ServiceError(404, 'MC_NOT_FOUND', 'status lists are /revocation or /suspension');
+      const { etag, jwt } = await issuing.statusList(String(req.params.listId), purpose);
+      res.set('ETag', etag).set('Cache-Control', 'public, max-age=60, must-revalidate');
+      if (req.get('if-none-match') === etag) {
+        res.status(304).end();
+        return;
+      }
+      res.type('application/vc+jwt').send(jwt);
+    }),
+  );
+  pub.get(
+    '/achievements/:id/v:version',
+    publicLimit,
+    h(async (req, res) => {
+      const a = await storage.getAchievement(String(req.params.id), Number(req.params.version));
+      if (!a) throw new ServiceError(404, 'MC_NOT_FOUND', 'no such achievement version');
+      res.type('application/ld+json').set('Cache-Control', 'public, max-age=3600').send(JSON.stringify(a.body));
+    }),
+  );
+  pub.get(
+    '/credentials/:uuid',
+    publicLimit,
+    h(async (req, res) => {
+      const c = await issuing.get(String(req.params.uuid));
+      res.type('text/html').send(credentialPage(c, issuing));
+    }),
+  );
+  app.use(pub);
+
+  // --- API -----------------------------------------------------------------------------------
+  const api = express.Router();
+  api.get(
+    '/achievements',
+    publicLimit,
+    h(async (req, res) => {
+      const { limit, offset } = paging(req);
+      const page = await storage.listAchievements(limit, offset);
+      setPagingHeaders(req, res, page.total, limit, offset, config.baseUrl);
+      res.json({ items: page.items.map((a) => ({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body })), total: page.total });
+    }),
+  );
+  api.get(
+    '/achievements/:id',
+    publicLimit,
+    h(async (req, res) => {
+      const a = await storage.getAchievement(String(req.params.id));
+      if (!a) throw new ServiceError(404, 'MC_NOT_FOUND', `no achievement ${String(req.params.id)}`);
+      res.json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+    }),
+  );
+  api.get(
+    '/achievements/:id/versions/:version',
+    publicLimit,
+    h(async (req, res) => {
+      const a = await storage.getAchievement(String(req.params.id), Number(req.params.version));
+      if (!a) throw new ServiceError(404, 'MC_NOT_FOUND', 'no such achievement version');
+      res.json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+    }),
+  );
+  api.post(
+    '/achievements',
+    auth(storage, 'admin'),
+    h(async (req, res) => {
+      requireJson(req);
+      const { id, ...body } = req.body as Record<string, unknown>;
+      if (id !== undefined && typeof id !== 'string') throw new ServiceError(400, 'MC_REQUEST_INVALID', 'id must be a string');
+      const a = await issuing.createAchievement(body, actorOf(res), id as string | undefined);
+      res.status(201).location(`${config.baseUrl}/api/v1/achievements/${a.id}`).json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+    }),
+  );
+  api.put(
+    '/achievements/:id',
+    auth(storage, 'admin'),
+    h(async (req, res) => {
+      requireJson(req);
+      const { id: _ignored, ...body } = req.body as Record<string, unknown>;
+      const a = await issuing.updateAchievement(String(req.params.id), body, actorOf(res));
+      res.json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+    }),
+  );
+
+  api.post(
+    '/credentials',
+    auth(storage, 'issue'),
+    h(async (req, res) => {
+      requireJson(req);
+      const key = req.get('idempotency-key') ?? null;
+      if (key !== null && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+      const result = await issuing.issue(req.body as Record<string, unknown>, actorOf(res), key);
+      res
+        .status(result.created ? 201 : 200)
+        .location(`${config.baseUrl}/api/v1/credentials/${result.record.id.replace('urn:uuid:', '')}`)
+        .json({ ...summary(result.record, issuing), credential: result.record.credential, jwt: result.record.jwt, warnings: result.warnings });
+    }),
+  );
+  api.get(
+    '/credentials',
+    auth(storage, 'issue'),
+    h(async (req, res) => {
+      const { limit, offset } = paging(req);
+      const state = req.query.state;
+      if (state !== undefined && state !== 'active' && state !== 'revoked' && state !== 'suspended') throw new ServiceError(400, 'MC_REQUEST_INVALID', 'state must be active, revoked or suspended');
+      const since = req.query.since;
+      if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since)))) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'since must be a date-time');
+      const achievementId = typeof req.query.achievementId === 'string' ? req.query.achievementId : undefined;
+      const page = await storage.listCredentials({ limit, offset, ...(achievementId ? { achievementId } : {}), ...(state ? { state } : {}), ...(since ? { since: new Date(since as string).toISOString() } : {}) });
+      setPagingHeaders(req, res, page.total, limit, offset, config.baseUrl);
+      res.json({ items: page.items.map((c) => summary(c, issuing)), total: page.total });
+    }),
+  );
+  // Public by design: the id is an unguessable capability the learner shares; it holds no plaintext personal data.
+  api.get(
+    '/credentials/:uuid',
+    publicLimit,
+    h(async (req, res) => {
+      const raw = String(req.params.uuid);
+      // A .jwt or .json suffix picks the format (download links); otherwise the Accept header does.
+      const suffix = /\.(jwt|json)$/.exec(raw)?.[1];
+      const c = await issuing.get(suffix ? raw.slice(0, -(suffix.length + 1)) : raw);
+      const type = suffix === 'jwt' ? 'text/plain' : suffix === 'json' ? 'application/vc+ld+json' : req.accepts(['application/vc+ld+json', 'application/json', 'application/ld+json', 'text/plain', 'text/html']);
+      if (type === 'text/plain') {
+        res.type('text/plain').send(c.jwt);
+      } else if (type === 'text/html') {
+        res.type('text/html').send(credentialPage(c, issuing));
+      } else if (type) {
+        res.type(type === 'application/json' ? 'application/json' : 'application/vc+ld+json').send(JSON.stringify(c.credential));
+      } else {
+        sendProblem(res, 406, 'MC_NOT_ACCEPTABLE', 'available as application/vc+ld+json, application/json, text/plain (the JWT) or text/html');
+      }
+    }),
+  );
+  api.get(
+    '/credentials/:uuid/status',
+    auth(storage, 'issue'),
+    h(async (req, res) => {
+      const c = await issuing.get(String(req.params.uuid));
+      res.json(summary(c, issuing));
+    }),
+  );
+  for (const action of ['revoke', 'suspend', 'unsuspend'] as const) {
+    api.post(
+      `/credentials/:uuid/${action}`,
+      auth(storage, 'revoke'),
+      h(async (req, res) => {
+        const body = (req.body ?? {}) as { reason?: unknown };
+        if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 500)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'reason must be a string of at most 500 characters');
+        if (action !== 'unsuspend' && !body.reason) throw new ServiceError(400, 'MC_REQUEST_INVALID', `give a reason for ${action === 'revoke' ? 'revoking' : 'suspending'} (JSON body {"reason": "…"})`);
+        const c = await issuing.changeState(String(req.params.uuid), action, (body.reason as string | undefined) ?? null, actorOf(res));
+        res.json(summary(c, issuing));
+      }),
+    );
+  }
+
+  api.get(
+    '/keys',
+    auth(storage, 'admin'),
+    h(async (_req, res) => void res.json({ items: (await storage.listKeys()).map((k) => ({ id: k.id, alg: k.alg, state: k.state, createdAt: k.createdAt, stateChangedAt: k.stateChangedAt, kid: keyring.kidFor(k.id), publicJwk: k.publicJwk })) })),
+  );
+  api.post(
+    '/keys/rotate',
+    auth(storage, 'admin'),
+    h(async (_req, res) => {
+      const at = new Date().toISOString();
+      const k = await keyring.rotate(config.keyAlg, at);
+      await storage.appendAudit({ at, actor: actorOf(res), action: 'key.rotated', target: k.id });
+      res.status(201).json({ id: k.id, alg: k.alg, state: k.state, kid: keyring.kidFor(k.id) });
+    }),
+  );
+  api.post(
+    '/keys/:id/compromise',
+    auth(storage, 'admin'),
+    h(async (req, res) => {
+      const id = String(req.params.id);
+      const key = (await storage.listKeys()).find((k) => k.id === id);
+      if (!key) throw new ServiceError(404, 'MC_NOT_FOUND', `no key ${id}`);
+      if (key.state === 'active') throw new ServiceError(409, 'MC_KEY_ACTIVE', 'rotate to a new key first, then mark the old one compromised');
+      const at = new Date().toISOString();
+      await storage.setKeyState(id, 'compromised', at);
+      await storage.appendAudit({ at, actor: actorOf(res), action: 'key.compromised', target: id });
+      res.json({ id, state: 'compromised' });
+    }),
+  );
+  api.post(
+    '/tokens',
+    auth(storage, 'admin'),
+    h(async (req, res) => {
+      requireJson(req);
+      const { scopes, label } = req.body as { scopes?: unknown; label?: unknown };
+      if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => (SCOPES as readonly unknown[]).includes(s))) throw new ServiceError(400, 'MC_REQUEST_INVALID', `scopes must be a non-empty array of ${SCOPES.join(', ')}`);
+      const at = new Date().toISOString();
+      const { token, secret } = await createToken(storage, scopes as Scope[], typeof label === 'string' ? label : '', at);
+      await storage.appendAudit({ at, actor: actorOf(res), action: 'token.created', target: token.id, detail: { scopes } });
+      res.status(201).json({ id: token.id, scopes: token.scopes, label: token.label, token: secret });
+    }),
+  );
+  api.get(
+    '/audit',
+    auth(storage, 'admin'),
+    h(async (req, res) => {
+      const { limit, offset } = paging(req);
+      const page = await storage.listAudit(limit, offset);
+      setPagingHeaders(req, res, page.total, limit, offset, config.baseUrl);
+      res.json(page);
+    }),
+  );
+  app.use('/api/v1', api);
+
+  app.use((req, res) => sendProblem(res, 404, 'MC_NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  app.use(problemHandler(log));
+  return app;
+}

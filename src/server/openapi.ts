@@ -1,0 +1,70 @@
+/** The service's OpenAPI 3.1 description, served at /openapi.json. */
+export function openApiDocument(baseUrl: string): Record<string, unknown> {
+  const problem = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  const errors = { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '415': problem, '422': problem, '429': problem };
+  const json = (schema: Record<string, unknown>, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+  const uuid = { name: 'uuid', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+  const paging = [
+    { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+    { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+  ];
+  const bearer = (scope: string) => [{ bearer: [scope] }];
+  const stateChange = (action: string) => ({
+    post: {
+      summary: `${action} a credential`,
+      security: bearer('revoke'),
+      parameters: [uuid],
+      requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } }, required: action === 'unsuspend' ? [] : ['reason'] } } } },
+      responses: { '200': json({ $ref: '#/components/schemas/CredentialSummary' }), ...errors },
+    },
+  });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'microcred issuer service', version: '1', description: 'Issue, publish and revoke Open Badges 3.0 micro-credentials (VC-JWT).' },
+    servers: [{ url: baseUrl }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (mc_…) from `microcred tokens create`; scopes issue, revoke, admin (admin implies all)' } },
+      schemas: {
+        Problem: { type: 'object', required: ['type', 'title', 'status', 'code', 'detail'], properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } } }, correlationId: { type: 'string' } } },
+        CredentialSummary: { type: 'object', properties: { id: { type: 'string' }, achievementId: { type: 'string' }, achievementVersion: { type: 'integer' }, state: { enum: ['active', 'revoked', 'suspended'] }, stateReason: { type: ['string', 'null'] }, issuedAt: { type: 'string', format: 'date-time' }, verificationUrl: { type: 'string', format: 'uri' } } },
+        IssueRequest: { type: 'object', required: ['achievementId', 'credentialSubject'], properties: { achievementId: { type: 'string' }, achievementVersion: { type: 'integer', minimum: 1 }, credentialSubject: { type: 'object', description: 'id and/or identifier (plaintext identifiers are salted and hashed), creditsEarned, result, activity dates, qualityBenchmarkRecord' }, evidence: { type: 'array', items: { type: 'object' } }, validFrom: { type: 'string', format: 'date-time' }, validUntil: { type: 'string', format: 'date-time' }, awardedDate: { type: 'string', format: 'date-time' } } },
+        Achievement: { type: 'object', description: 'An OB 3.0 Achievement (name, description, criteria, creditsAvailable, alignment, resultDescription, qualityBenchmark…). Optional `id`: a slug.' },
+      },
+    },
+    paths: {
+      '/health': { get: { summary: 'liveness', responses: { '200': json({ type: 'object' }) } } },
+      '/ready': { get: { summary: 'readiness (database reachable)', responses: { '200': json({ type: 'object' }), '503': problem } } },
+      '/.well-known/jwks.json': { get: { summary: 'the issuer keys (active, retired, and compromised ones marked revoked)', responses: { '200': { description: 'JWK Set', content: { 'application/jwk-set+json': {} } } } } },
+      '/.well-known/did.json': { get: { summary: 'DID document (did:web issuers only)', responses: { '200': { description: 'DID document', content: { 'application/did+json': {} } }, '404': problem } } },
+      '/issuer': { get: { summary: 'the issuer Profile', responses: { '200': { description: 'Profile', content: { 'application/ld+json': {} } } } } },
+      '/status/{listId}/{purpose}': { get: { summary: 'a signed BitstringStatusListCredential (VC-JWT); ETag and short max-age', parameters: [{ name: 'listId', in: 'path', required: true, schema: { type: 'string' } }, { name: 'purpose', in: 'path', required: true, schema: { enum: ['revocation', 'suspension'] } }], responses: { '200': { description: 'compact JWS', content: { 'application/vc+jwt': {} } }, '304': { description: 'not modified' }, '404': problem } } },
+      '/contexts/qb/v1.jsonld': { get: { summary: 'the quality-benchmark extension JSON-LD context', responses: { '200': { description: 'context' } } } },
+      '/schemas/qb/v1.json': { get: { summary: 'the quality-benchmark extension JSON Schema', responses: { '200': { description: 'schema' } } } },
+      '/achievements/{id}/v{version}': { get: { summary: 'a published achievement version (the id inside issued credentials)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'version', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '200': { description: 'Achievement' }, '404': problem } } },
+      '/credentials/{uuid}': { get: { summary: 'HTML page of a credential', parameters: [uuid], responses: { '200': { description: 'HTML', content: { 'text/html': {} } }, '404': problem } } },
+      '/api/v1/achievements': {
+        get: { summary: 'list achievements (latest versions)', parameters: paging, responses: { '200': json({ type: 'object', properties: { items: { type: 'array' }, total: { type: 'integer' } } }), ...errors } },
+        post: { summary: 'create an achievement', security: bearer('admin'), requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Achievement' } } } }, responses: { '201': json({ type: 'object' }, 'created'), ...errors } },
+      },
+      '/api/v1/achievements/{id}': {
+        get: { summary: 'the latest version', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), ...errors } },
+        put: { summary: 'edit: in place while unused, else a new version (issued credentials keep theirs)', security: bearer('admin'), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Achievement' } } } }, responses: { '200': json({ type: 'object' }), ...errors } },
+      },
+      '/api/v1/achievements/{id}/versions/{version}': { get: { summary: 'one version', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'version', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '200': json({ type: 'object' }), ...errors } } },
+      '/api/v1/credentials': {
+        post: { summary: 'issue a credential', security: bearer('issue'), parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 200 }, description: 'retrying with the same key and body returns the same credential (200)' }], requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IssueRequest' } } } }, responses: { '201': json({ type: 'object', properties: { id: { type: 'string' }, credential: { type: 'object' }, jwt: { type: 'string' }, warnings: { type: 'array' }, verificationUrl: { type: 'string' } } }, 'issued'), '200': json({ type: 'object' }, 'idempotent replay'), ...errors } },
+        get: { summary: 'list issued credentials', security: bearer('issue'), parameters: [...paging, { name: 'achievementId', in: 'query', schema: { type: 'string' } }, { name: 'state', in: 'query', schema: { enum: ['active', 'revoked', 'suspended'] } }, { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } }], responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/CredentialSummary' } }, total: { type: 'integer' } } }), ...errors } },
+      },
+      '/api/v1/credentials/{uuid}': { get: { summary: 'the credential: JSON (application/vc+ld+json), the JWT (text/plain or the .jwt suffix) or HTML', parameters: [uuid], responses: { '200': { description: 'credential', content: { 'application/vc+ld+json': {}, 'application/json': {}, 'text/plain': {}, 'text/html': {} } }, '404': problem, '406': problem } } },
+      '/api/v1/credentials/{uuid}/status': { get: { summary: 'state and reason at the issuer', security: bearer('issue'), parameters: [uuid], responses: { '200': json({ $ref: '#/components/schemas/CredentialSummary' }), ...errors } } },
+      '/api/v1/credentials/{uuid}/revoke': stateChange('revoke'),
+      '/api/v1/credentials/{uuid}/suspend': stateChange('suspend'),
+      '/api/v1/credentials/{uuid}/unsuspend': stateChange('unsuspend'),
+      '/api/v1/keys': { get: { summary: 'signing keys (public parts and states)', security: bearer('admin'), responses: { '200': json({ type: 'object' }), ...errors } } },
+      '/api/v1/keys/rotate': { post: { summary: 'make a new active key; the old one is retired and stays published', security: bearer('admin'), responses: { '201': json({ type: 'object' }), ...errors } } },
+      '/api/v1/keys/{id}/compromise': { post: { summary: 'mark a retired key compromised: credentials it signed stop verifying (MC_KEY_COMPROMISED)', security: bearer('admin'), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), ...errors } } },
+      '/api/v1/tokens': { post: { summary: 'create an API token (shown once)', security: bearer('admin'), requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['scopes'], properties: { scopes: { type: 'array', items: { enum: ['issue', 'revoke', 'admin'] } }, label: { type: 'string' } } } } } }, responses: { '201': json({ type: 'object' }), ...errors } } },
+      '/api/v1/audit': { get: { summary: 'the append-only audit log', security: bearer('admin'), parameters: paging, responses: { '200': json({ type: 'object' }), ...errors } } },
+    },
+  };
+}

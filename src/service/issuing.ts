@@ -1,0 +1,220 @@
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { MicrocredError } from '../errors.js';
+import { issueCredential } from '../issuer/issue.js';
+import { lintRequest } from '../issuer/lint.js';
+import type { IssuanceRequest } from '../issuer/request.js';
+import { signStatusListCredential, statusEntries, type StatusPurpose } from '../issuer/status-list.js';
+import type { RuleOutcome } from '../benchmark/types.js';
+import { StorageConflictError, type CredentialState, type Storage, type StoredAchievement, type StoredCredential } from '../storage/types.js';
+import type { ServiceConfig } from '../config/config.js';
+import type { Keyring } from './keyring.js';
+
+/** Errors the HTTP layer maps to problem details; `code` is the stable problem code. */
+export class ServiceError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429,
+    readonly code: string,
+    message: string,
+    readonly problems: Array<{ path: string; message: string; code?: string }> = [],
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+export interface IssueResult {
+  record: StoredCredential;
+  warnings: RuleOutcome[];
+  /** false when an idempotent retry returned the credential issued earlier. */
+  created: boolean;
+}
+
+const ACHIEVEMENT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Everything the service does with credentials, independent of HTTP. */
+export class IssuingService {
+  private listCache = new Map<string, { etag: string; jwt: string }>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly keyring: Keyring,
+    private readonly config: ServiceConfig,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  issuerProfile(): Record<string, unknown> {
+    return { ...this.config.issuerProfile, id: this.config.issuerId, type: ['Profile'], name: this.config.issuerProfile.name ?? this.config.issuerName };
+  }
+
+  achievementUrl(id: string, version: number): string {
+    return `${this.config.baseUrl}/achievements/${id}/v${version}`;
+  }
+
+  credentialUrl(credentialId: string): string {
+    return `${this.config.baseUrl}/credentials/${credentialId.replace(/^urn:uuid:/, '')}`;
+  }
+
+  // --- achievements -------------------------------------------------------------------------
+
+  private publishedBody(id: string, version: number, body: Record<string, unknown>): Record<string, unknown> {
+    // The versioned URL is the achievement's id: credentials keep pointing at the version they were issued under.
+    return { ...body, id: this.achievementUrl(id, version) };
+  }
+
+  async createAchievement(body: Record<string, unknown>, actor: string, slug?: string): Promise<StoredAchievement> {
+    const id = slug ?? randomUUID();
+    if (!ACHIEVEMENT_SLUG.test(id) && !/^[0-9a-f-]{36}$/.test(id)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'achievement id must be lowercase letters, digits and dashes (at most 63)');
+    if (await this.storage.getAchievement(id)) throw new ServiceError(409, 'MC_ACHIEVEMENT_EXISTS', `achievement ${id} already exists; PUT to change it`);
+    const now = this.clock().toISOString();
+    const a: StoredAchievement = { id, version: 1, body: this.publishedBody(id, 1, body), createdAt: now };
+    await this.checkAchievement(a.body);
+    await this.storage.insertAchievementVersion(a);
+    await this.storage.appendAudit({ at: now, actor, action: 'achievement.created', target: id, detail: { version: 1 } });
+    return a;
+  }
+
+  /** Edit an achievement: in place while unused, as a new version once a credential was issued under it. */
+  async updateAchievement(id: string, body: Record<string, unknown>, actor: string): Promise<StoredAchievement> {
+    const current = await this.storage.getAchievement(id);
+    if (!current) throw new ServiceError(404, 'MC_NOT_FOUND', `no achievement ${id}`);
+    const now = this.clock().toISOString();
+    if (await this.storage.achievementVersionUsed(id, current.version)) {
+      const next: StoredAchievement = { id, version: current.version + 1, body: this.publishedBody(id, current.version + 1, body), createdAt: now };
+      await this.checkAchievement(next.body);
+      await this.storage.insertAchievementVersion(next);
+      await this.storage.appendAudit({ at: now, actor, action: 'achievement.versioned', target: id, detail: { version: next.version } });
+      return next;
+    }
+    const edited: StoredAchievement = { ...current, body: this.publishedBody(id, current.version, body) };
+    await this.checkAchievement(edited.body);
+    await this.storage.updateAchievementVersion(edited);
+    return edited;
+  }
+
+  /** An achievement must at least make a valid credential: lint a request around it. */
+  private async checkAchievement(body: Record<string, unknown>): Promise<void> {
+    const lint = await lintRequest({ issuer: this.issuerProfile(), achievement: body, credentialSubject: { id: 'did:example:achievement-check' } }, { issuerId: this.config.issuerId, now: this.clock() });
+    const problems = lint.problems.filter((p) => p.path.startsWith('/credentialSubject/achievement') || p.code === 'MC_PROFILE_UNKNOWN' || p.code === 'MC_JSONLD_UNDEFINED_TERM');
+    if (problems.length) throw new ServiceError(422, 'MC_ACHIEVEMENT_INVALID', `the achievement has ${problems.length} problem(s)`, problems);
+  }
+
+  // --- credentials --------------------------------------------------------------------------
+
+  /**
+   * Issue one credential. The status index is drawn at random from the current list (herd
+   * privacy); the unique (list, index) constraint makes allocation atomic with the insert, and a
+   * collision is simply retried with another index.
+   */
+  async issue(body: Record<string, unknown>, actor: string, idempotencyKey: string | null): Promise<IssueResult> {
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (idempotencyKey !== null) {
+      const earlier = await this.storage.findCredentialByIdempotencyKey(idempotencyKey);
+      if (earlier) return this.replay(earlier, requestHash);
+    }
+    const { achievementId, achievementVersion, achievement, issuer, ...rest } = body as Record<string, unknown> & { achievementId?: unknown; achievementVersion?: unknown };
+    if (achievement !== undefined || issuer !== undefined) {
+      throw new ServiceError(400, 'MC_REQUEST_INVALID', 'give achievementId (a stored achievement), not an inline achievement; the issuer is the service itself');
+    }
+    if (typeof achievementId !== 'string') throw new ServiceError(400, 'MC_REQUEST_INVALID', 'achievementId is required', [{ path: '/achievementId', message: 'required' }]);
+    if (achievementVersion !== undefined && !(Number.isInteger(achievementVersion) && (achievementVersion as number) > 0)) {
+      throw new ServiceError(400, 'MC_REQUEST_INVALID', 'achievementVersion must be a positive whole number');
+    }
+    const stored = await this.storage.getAchievement(achievementId, achievementVersion as number | undefined);
+    if (!stored) throw new ServiceError(404, 'MC_NOT_FOUND', `no achievement ${achievementId}${achievementVersion ? ` version ${String(achievementVersion)}` : ''}`);
+
+    const now = this.clock();
+    const { signer } = await this.keyring.activeSigner();
+    const list = await this.storage.currentStatusList(this.config.statusListSize, now.toISOString());
+    const listBase = `${this.config.baseUrl}/status/${list.id}`;
+    const id = `urn:uuid:${randomUUID()}`;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const index = randomInt(list.size);
+      const request: IssuanceRequest = { ...(rest as Partial<IssuanceRequest>), id, issuer: this.issuerProfile(), achievement: stored.body, credentialStatus: statusEntries(listBase, index) } as IssuanceRequest;
+      let issued;
+      try {
+        issued = await issueCredential(request, { signer, issuerId: this.config.issuerId, now });
+      } catch (e) {
+        if (e instanceof MicrocredError) throw new ServiceError(422, e.code, e.message, e.problems);
+        throw e;
+      }
+      const { iss: _i, sub: _s, nbf: _n, jti: _j, exp: _e, ...credential } = issued.credential as Record<string, unknown>;
+      const record: StoredCredential = {
+        id,
+        achievementId: stored.id,
+        achievementVersion: stored.version,
+        jwt: issued.jwt,
+        credential,
+        statusListId: list.id,
+        statusIndex: index,
+        state: 'active',
+        stateReason: null,
+        issuedAt: now.toISOString(),
+        idempotencyKey,
+        requestHash,
+      };
+      try {
+        await this.storage.insertCredential(record, { at: now.toISOString(), actor, action: 'credential.issued', target: id, detail: { achievementId: stored.id, version: stored.version } });
+        return { record, warnings: issued.warnings, created: true };
+      } catch (e) {
+        if (e instanceof StorageConflictError && e.kind === 'status-index') continue;
+        if (e instanceof StorageConflictError && e.kind === 'idempotency' && idempotencyKey !== null) {
+          // A concurrent retry with the same key won the race: answer with its credential.
+          const earlier = await this.storage.findCredentialByIdempotencyKey(idempotencyKey);
+          if (earlier) return this.replay(earlier, requestHash);
+        }
+        throw e;
+      }
+    }
+    throw new Error('could not allocate a free status index after 20 attempts');
+  }
+
+  private replay(earlier: StoredCredential, requestHash: string): IssueResult {
+    if (earlier.requestHash !== requestHash) {
+      throw new ServiceError(409, 'MC_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
+    }
+    return { record: earlier, warnings: [], created: false };
+  }
+
+  async get(uuidOrId: string): Promise<StoredCredential> {
+    const id = uuidOrId.startsWith('urn:uuid:') ? uuidOrId : `urn:uuid:${uuidOrId}`;
+    const c = /^urn:uuid:[0-9a-f-]{36}$/i.test(id) ? await this.storage.getCredential(id) : null;
+    if (!c) throw new ServiceError(404, 'MC_NOT_FOUND', `no credential ${uuidOrId}`);
+    return c;
+  }
+
+  /** Revoke (final), suspend, or unsuspend, with a reason; the status lists change with it. */
+  async changeState(uuidOrId: string, action: 'revoke' | 'suspend' | 'unsuspend', reason: string | null, actor: string): Promise<StoredCredential> {
+    const current = await this.get(uuidOrId);
+    const next: CredentialState = action === 'revoke' ? 'revoked' : action === 'suspend' ? 'suspended' : 'active';
+    if (current.state === 'revoked') throw new ServiceError(409, 'MC_CREDENTIAL_REVOKED', 'the credential is revoked; revocation is final');
+    if (action === 'unsuspend' && current.state !== 'suspended') throw new ServiceError(409, 'MC_NOT_SUSPENDED', 'the credential is not suspended');
+    if (action === 'suspend' && current.state === 'suspended') throw new ServiceError(409, 'MC_ALREADY_SUSPENDED', 'the credential is already suspended');
+    const at = this.clock().toISOString();
+    const auditAction = action === 'revoke' ? 'credential.revoked' : action === 'suspend' ? 'credential.suspended' : 'credential.unsuspended';
+    const updated = await this.storage.setCredentialState(current.id, next, reason, { at, actor, action: auditAction, target: current.id, detail: reason ? { reason } : {} });
+    if (!updated) throw new ServiceError(404, 'MC_NOT_FOUND', `no credential ${uuidOrId}`);
+    return updated;
+  }
+
+  // --- status lists -------------------------------------------------------------------------
+
+  /**
+   * The signed status list for one purpose. Its ETag depends only on the list's content and the
+   * signing key, so every server process behind a load balancer gives the same ETag.
+   */
+  async statusList(listId: string, purpose: StatusPurpose): Promise<{ etag: string; jwt: string }> {
+    const list = await this.storage.getStatusList(listId);
+    if (!list) throw new ServiceError(404, 'MC_NOT_FOUND', `no status list ${listId}`);
+    const indexes = (await this.storage.statusIndexes(listId, purpose === 'revocation' ? 'revoked' : 'suspended')).sort((a, b) => a - b);
+    const { signer, key } = await this.keyring.activeSigner();
+    const etag = `"${createHash('sha256').update(`${listId}|${purpose}|${key.id}|${indexes.join(',')}`).digest('base64url').slice(0, 27)}"`;
+    const cacheKey = `${listId}|${purpose}`;
+    const cached = this.listCache.get(cacheKey);
+    if (cached?.etag === etag) return cached;
+    const url = `${this.config.baseUrl}/status/${listId}/${purpose}`;
+    const jwt = await signStatusListCredential({ issuerId: this.config.issuerId, url, purpose, size: list.size, setIndexes: indexes, now: this.clock() }, signer);
+    const fresh = { etag, jwt };
+    this.listCache.set(cacheKey, fresh);
+    return fresh;
+  }
+}

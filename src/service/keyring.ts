@@ -1,0 +1,83 @@
+import { generateKey } from '../issuer/keys/generate.js';
+import { createLocalSigner, type Signer } from '../issuer/signer.js';
+import type { JwsAlgorithm } from '../lib/jws/algorithms.js';
+import { jwkThumbprint, toPublicJwk } from '../lib/keys/jwk.js';
+import type { Storage, StoredKey } from '../storage/types.js';
+import type { Kek } from './kek.js';
+
+/**
+ * The issuer's keys: one active key signs; retired keys stay published so that everything
+ * signed earlier still verifies; compromised keys stay published marked `revoked`, so
+ * verifiers can refuse them with a clear code instead of "key not found".
+ */
+export class Keyring {
+  private signers = new Map<string, Signer>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly kek: Kek,
+    private readonly issuerId: string,
+    private readonly baseUrl: string,
+  ) {}
+
+  /** The `kid` of a key: a DID URL under a did:web issuer, else a fragment of the JWKS URL. */
+  kidFor(keyId: string): string {
+    return this.issuerId.startsWith('did:web:') ? `${this.issuerId}#${keyId}` : `${this.baseUrl}/.well-known/jwks.json#${keyId}`;
+  }
+
+  newStoredKey(alg: JwsAlgorithm, at: string): StoredKey {
+    const k = generateKey(alg);
+    const id = jwkThumbprint(k.publicJwk);
+    return { id, alg, publicJwk: { ...toPublicJwk(k.publicJwk), kid: id, alg, use: 'sig' }, encryptedPrivateJwk: this.kek.encrypt(JSON.stringify(k.privateJwk)), state: 'active', createdAt: at, stateChangedAt: null };
+  }
+
+  /** Make sure there is an active key (first start). Returns true when one was created. */
+  async ensureActiveKey(alg: JwsAlgorithm, at: string): Promise<boolean> {
+    const keys = await this.storage.listKeys();
+    if (keys.some((k) => k.state === 'active')) return false;
+    await this.storage.insertKey(this.newStoredKey(alg, at));
+    return true;
+  }
+
+  async rotate(alg: JwsAlgorithm, at: string): Promise<StoredKey> {
+    const next = this.newStoredKey(alg, at);
+    await this.storage.rotateKey(next, at);
+    return next;
+  }
+
+  /** The signer of the active key (decrypted once per process and kept in memory). */
+  async activeSigner(): Promise<{ signer: Signer; key: StoredKey }> {
+    const key = (await this.storage.listKeys()).find((k) => k.state === 'active');
+    if (!key) throw new Error('no active signing key');
+    let signer = this.signers.get(key.id);
+    if (!signer) {
+      signer = createLocalSigner(JSON.parse(this.kek.decrypt(key.encryptedPrivateJwk)) as never, this.kidFor(key.id));
+      this.signers.set(key.id, signer);
+    }
+    return { signer, key };
+  }
+
+  /** The public JWK Set: active and retired keys, and compromised ones marked `revoked`. */
+  async jwks(): Promise<{ keys: Array<Record<string, unknown>> }> {
+    const keys = await this.storage.listKeys();
+    return { keys: keys.map((k) => (k.state === 'compromised' ? { ...k.publicJwk, revoked: k.stateChangedAt ?? k.createdAt } : k.publicJwk)) };
+  }
+
+  /** The did:web DID document, for did:web issuers. */
+  async didDocument(): Promise<Record<string, unknown>> {
+    const keys = await this.storage.listKeys();
+    const methods = keys.map((k) => ({
+      id: `${this.issuerId}#${k.id}`,
+      type: 'JsonWebKey2020',
+      controller: this.issuerId,
+      publicKeyJwk: k.publicJwk,
+      ...(k.state === 'compromised' ? { revoked: k.stateChangedAt ?? k.createdAt } : {}),
+    }));
+    return {
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+      id: this.issuerId,
+      verificationMethod: methods,
+      assertionMethod: methods.filter((m) => !('revoked' in m)).map((m) => m.id),
+    };
+  }
+}
