@@ -60,7 +60,8 @@ function int(src: Source, name: string, def: number, min: number, max: number): 
 
 /** Parse the configuration; every problem names its variable. */
 export function loadConfig(env: Source = process.env, cwd = process.cwd()): ServiceConfig {
-  let src: Source = { ...env };
+  // An empty variable counts as unset (shells and CI templates often export VAR= ).
+  let src: Source = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   if (env.MICROCRED_CONFIG) {
     // File values are defaults; the environment wins.
     let file: Record<string, unknown>;

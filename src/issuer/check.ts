@@ -16,8 +16,9 @@ export function checkBuiltCredential(credential: Credential, signer: Signer | nu
   }
   const from = parseDateTimeZ(credential.validFrom);
   const until = credential.validUntil === undefined ? null : parseDateTimeZ(credential.validUntil);
-  if (!from) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
-  if (credential.validUntil !== undefined && !until) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
+  const flagged = (path: string) => problems.some((p) => p.path === path);
+  if (!from && !flagged('/validFrom')) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
+  if (credential.validUntil !== undefined && !until && !flagged('/validUntil')) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
   if (from && until && until <= from) problems.push({ path: '/validUntil', message: 'must be after validFrom' });
   const kidDid = signer?.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
   if (kidDid !== undefined && kidDid !== credential.issuer.id) {

@@ -44,8 +44,14 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   ];
   problems.push(...(await checkJsonLdTerms(credential)));
   const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [] });
-  for (const id of benchmark.unknown) problems.push({ path: '/credentialSubject/achievement/qualityBenchmark/profile', message: `unknown profile ${id} (known: see microcred profiles)`, code: 'MC_PROFILE_UNKNOWN' });
-  return { credential, problems, benchmark, ok: problems.length === 0 && benchmark.ok };
+  for (const id of benchmark.unknown) {
+    const declared = benchmark.declared.includes(id);
+    problems.push({ path: declared ? '/credentialSubject/achievement/qualityBenchmark/profile' : '/', message: `unknown profile ${id}${declared ? '' : ' (asked for with --profile)'}; see microcred profiles`, code: 'MC_PROFILE_UNKNOWN' });
+  }
+  // "Could this be issued?" depends on the base rules and the declared profiles only: issuing never runs the others.
+  const gate = benchmark.reports.filter((r) => r.profile === 'MC-BASE' || benchmark.declared.includes(r.profile));
+  const blocking = problems.filter((p) => p.code !== 'MC_PROFILE_UNKNOWN' || benchmark.declared.some((d) => p.message.startsWith(`unknown profile ${d}`)));
+  return { credential, problems, benchmark, ok: blocking.length === 0 && gate.every((r) => r.status !== 'failed') };
 }
 
 /**

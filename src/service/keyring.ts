@@ -2,7 +2,7 @@ import { generateKey } from '../issuer/keys/generate.js';
 import { createLocalSigner, type Signer } from '../issuer/signer.js';
 import type { JwsAlgorithm } from '../lib/jws/algorithms.js';
 import { jwkThumbprint, toPublicJwk } from '../lib/keys/jwk.js';
-import type { Storage, StoredKey } from '../storage/types.js';
+import { StorageConflictError, type Storage, type StoredKey } from '../storage/types.js';
 import type { Kek } from './kek.js';
 
 /**
@@ -35,8 +35,15 @@ export class Keyring {
   async ensureActiveKey(alg: JwsAlgorithm, at: string): Promise<boolean> {
     const keys = await this.storage.listKeys();
     if (keys.some((k) => k.state === 'active')) return false;
-    await this.storage.insertKey(this.newStoredKey(alg, at));
-    return true;
+    try {
+      await this.storage.insertKey(this.newStoredKey(alg, at));
+      return true;
+    } catch (e) {
+      // Several servers starting on an empty database: the store allows one active key, and
+      // whoever lost the race uses the winner's.
+      if (e instanceof StorageConflictError && (await this.storage.listKeys()).some((k) => k.state === 'active')) return false;
+      throw e;
+    }
   }
 
   async rotate(alg: JwsAlgorithm, at: string): Promise<StoredKey> {

@@ -119,12 +119,14 @@ export async function stackCredentials(inputs: Array<{ label: string; input: Ver
   let confirmed: boolean[];
   if (options.recipient !== undefined) {
     confirmed = reports.map((r) => recipientMatches(r, options.recipient!));
-    learner = { confirmed: confirmed.every(Boolean), how: 'each credential checked against the given recipient identifier' };
+    // Unverified credentials are excluded anyway; they must not decide who the learner is.
+    learner = { confirmed: confirmed.every((c, i) => c || !reports[i]!.verified), how: 'each verified credential checked against the given recipient identifier' };
   } else {
     const ids = reports.map((r) => (r.credential?.credentialSubject as { id?: unknown } | undefined)?.id);
-    const first = ids.find((x) => typeof x === 'string');
+    // The learner comes from verified credentials only: a forged one placed first must not decide.
+    const first = ids.find((x, i) => typeof x === 'string' && reports[i]!.verified);
     confirmed = ids.map((x) => typeof x === 'string' && x === first);
-    learner = confirmed.every(Boolean)
+    learner = confirmed.every((c, i) => c || !reports[i]!.verified) && first !== undefined
       ? { confirmed: true, how: `every credential names the subject ${String(first)}` }
       : { confirmed: false, how: 'the credentials do not share a subject id; give the learner\'s identifier (--recipient) to check hashed identifiers' };
   }

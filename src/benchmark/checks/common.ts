@@ -83,7 +83,8 @@ export function hoursPerCredit(view: McView, p: Params): CheckVerdict {
   const shown = lo === hi ? `${lo}` : `${lo}–${hi}`;
   if (h >= expectedLo - tol && h <= expectedHi + tol) return pass(`${h} h for ${c} credits (${shown} h per credit)`);
   const errorPct = num(p.errorPct);
-  const dev = h < expectedLo ? (expectedLo - h) / expectedLo : (h - expectedHi) / expectedHi;
+  // Deviation as a factor either way, so that far too few hours is as wrong as far too many (10 h for 3 ECTS is a 650 % shortfall).
+  const dev = h < expectedLo ? (h === 0 ? Infinity : expectedLo / h - 1) : (h - expectedHi) / expectedHi;
   const detail = `${h} h for ${c} credits is ${(h / c).toFixed(1)} h per credit; the framework uses ${shown}`;
   if (errorPct !== undefined && dev * 100 <= errorPct) return warn(detail);
   return fail(detail);
@@ -151,7 +152,8 @@ export function qaBody(view: McView, p: Params): CheckVerdict {
 
 export function qaStatement(view: McView): CheckVerdict {
   const qa = view.qb.qualityAssurance as { qaType?: unknown; statement?: Record<string, unknown> } | undefined;
-  if (!qa || qa.qaType !== 'provider-statement') return na('the provider is under external quality assurance');
+  if (!qa || !isPresent(qa.qaType)) return warn('no quality assurance is stated: neither external quality assurance nor a provider quality statement');
+  if (qa.qaType !== 'provider-statement') return na(`the provider states external quality assurance (${String(qa.qaType)})`);
   const missing = ['providerProfile', 'qaProcess', 'reviewProcess'].filter((k) => !isPresent(qa.statement?.[k]));
   return missing.length ? fail(`the provider's quality statement lacks ${missing.join(', ')}`) : pass();
 }

@@ -19,6 +19,7 @@ export function creditSystemDeclared(view: McView): CheckVerdict {
   if (num(view.achievement.creditsAvailable) === undefined) return { result: 'n/a', detail: 'no creditsAvailable' };
   // Badges from issuers that do not use the extension are not failed for it, only told.
   if (!isPresent(view.achievement.qualityBenchmark)) return { result: 'warn', detail: 'the credit system is not stated (the credential does not use the quality-benchmark extension)' };
+  if (view.qb.creditSystem === 'none') return { result: 'fail', detail: 'creditSystem is "none", but creditsAvailable gives a number of credits' };
   return isPresent(view.qb.creditSystem) ? { result: 'pass', detail: `credits are ${String(view.qb.creditSystem)} credits` } : { result: 'fail', detail: 'creditsAvailable is given without saying which credit system it counts in' };
 }
 
@@ -72,6 +73,7 @@ export function declaredRate(view: McView, p: Params): CheckVerdict {
 
 /** Typed levels and their alignment copies agree both ways. */
 export function levelCopy(view: McView): CheckVerdict {
+  if (!isPresent(view.achievement.qualityBenchmark)) return { result: 'n/a', detail: 'no quality-benchmark extension to compare with' };
   const levels = asArray(view.qb.levels).map(obj);
   const levelAlignments = asArray(view.achievement.alignment).map(obj).filter((a) => /^ext:[A-Za-z]*Level$/.test(String(a.targetType)));
   if (!levels.length && !levelAlignments.length) return { result: 'n/a' };

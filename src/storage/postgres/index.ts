@@ -1,0 +1,586 @@
+/**
+ * The shared store for several stateless servers: PostgreSQL through a `pg.Pool`.
+ *
+ * - Optional schema: created when missing and set as the only `search_path` entry of every
+ *   pooled connection (startup option `-c search_path=…`), so tests and tenants can isolate.
+ * - Migrations run under a session advisory lock keyed by the schema, so servers starting at
+ *   once apply each migration exactly once.
+ * - Transactions are `BEGIN … COMMIT` on one pooled client; errors roll back and are mapped to
+ *   StorageConflictError by constraint name (SQLSTATE 23505).
+ * - JSON payloads are JSONB (read back parsed, key order not preserved); timestamps are
+ *   TIMESTAMPTZ, read back as `toISOString()` strings.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import {
+  checkPaging,
+  checkStatusIndex,
+  int32Hash,
+  mapPostgresError,
+  statusListHasRoom,
+  toIsoTimestamp,
+  toIsoTimestampOrNull,
+} from '../common.js';
+import { pendingMigrations } from '../migrations/index.js';
+import {
+  StorageConflictError,
+  type AuditEvent,
+  type CredentialFilter,
+  type CredentialState,
+  type KeyState,
+  type Page,
+  type StatusList,
+  type Storage,
+  type StoredAchievement,
+  type StoredCredential,
+  type StoredKey,
+  type StoredToken,
+} from '../types.js';
+
+export interface PostgresStorageOptions {
+  /** Schema for all tables (lowercase identifier); created when missing. Default: the server's search_path. */
+  schema?: string;
+  /** Pool size (default 10). */
+  max?: number;
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+type Timestamp = Date | string;
+
+interface KeyRow {
+  id: string;
+  alg: StoredKey['alg'];
+  public_jwk: Record<string, unknown>;
+  encrypted_private_jwk: string;
+  state: KeyState;
+  created_at: Timestamp;
+  state_changed_at: Timestamp | null;
+}
+interface TokenRow {
+  id: string;
+  hash: string;
+  scopes: StoredToken['scopes'];
+  label: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+interface AchievementRow {
+  id: string;
+  version: number;
+  body: Record<string, unknown>;
+  created_at: Timestamp;
+}
+interface StatusListRow {
+  id: string;
+  size: number;
+  created_at: Timestamp;
+}
+interface CredentialRow {
+  id: string;
+  achievement_id: string;
+  achievement_version: number;
+  jwt: string;
+  credential: Record<string, unknown>;
+  status_list_id: string;
+  status_index: number;
+  state: CredentialState;
+  state_reason: string | null;
+  issued_at: Timestamp;
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+interface AuditRow {
+  seq: string;
+  at: Timestamp;
+  actor: string;
+  action: AuditEvent['action'];
+  target: string;
+  detail: Record<string, unknown> | null;
+}
+
+const iso = (t: Timestamp): string => (t instanceof Date ? t : new Date(t)).toISOString();
+const isoOrNull = (t: Timestamp | null): string | null => (t === null ? null : iso(t));
+
+const toKey = (r: KeyRow): StoredKey => ({
+  id: r.id,
+  alg: r.alg,
+  publicJwk: r.public_jwk,
+  encryptedPrivateJwk: r.encrypted_private_jwk,
+  state: r.state,
+  createdAt: iso(r.created_at),
+  stateChangedAt: isoOrNull(r.state_changed_at),
+});
+const toToken = (r: TokenRow): StoredToken => ({
+  id: r.id,
+  hash: r.hash,
+  scopes: r.scopes,
+  label: r.label,
+  createdAt: iso(r.created_at),
+  revokedAt: isoOrNull(r.revoked_at),
+});
+const toAchievement = (r: AchievementRow): StoredAchievement => ({ id: r.id, version: r.version, body: r.body, createdAt: iso(r.created_at) });
+const toStatusList = (r: StatusListRow): StatusList => ({ id: r.id, size: r.size, createdAt: iso(r.created_at) });
+const toCredential = (r: CredentialRow): StoredCredential => ({
+  id: r.id,
+  achievementId: r.achievement_id,
+  achievementVersion: r.achievement_version,
+  jwt: r.jwt,
+  credential: r.credential,
+  statusListId: r.status_list_id,
+  statusIndex: r.status_index,
+  state: r.state,
+  stateReason: r.state_reason,
+  issuedAt: iso(r.issued_at),
+  idempotencyKey: r.idempotency_key,
+  requestHash: r.request_hash,
+});
+const toAudit = (r: AuditRow): AuditEvent => ({
+  seq: Number(r.seq),
+  at: iso(r.at),
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  ...(r.detail === null ? {} : { detail: r.detail }),
+});
+
+const CREDENTIAL_COLUMNS =
+  'id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** First int4 of every advisory lock key of this service ("mcrd"). */
+const LOCK_NAMESPACE = 0x6d637264;
+
+/** JSON parameters are always sent as text: pg would turn a JS array into a PostgreSQL array. */
+const json = (value: unknown): string => JSON.stringify(value);
+const count = (rows: Array<{ n: string | number }>): number => Number(rows[0]?.n ?? 0);
+
+/**
+ * Connects to PostgreSQL at `url` (and creates `options.schema` when missing). Call `migrate()`
+ * before use.
+ */
+export async function openPostgresStorage(url: string, options: PostgresStorageOptions = {}): Promise<Storage> {
+  const { schema, max } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new RangeError(`schema must be a lowercase SQL identifier ([a-z_][a-z0-9_]*), got ${JSON.stringify(schema)}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    ...(max === undefined ? {} : { max }),
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that
+  // would crash the process. The pool drops the client and the next query reports the problem.
+  pool.on('error', () => {});
+  const storage = new PostgresStorage(pool, schema ?? '');
+  try {
+    await storage.init(schema);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  return storage;
+}
+
+class PostgresStorage implements Storage {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  /** Schema name used in advisory lock keys ('' = server default search_path). */
+  readonly #lockScope: string;
+  #closed = false;
+
+  constructor(pool: pg.Pool, lockScope: string) {
+    this.#pool = pool;
+    this.#lockScope = lockScope;
+  }
+
+  #lockKey(purpose: string): [number, number] {
+    return [LOCK_NAMESPACE, int32Hash(`${this.#lockScope}:${purpose}`)];
+  }
+
+  /** Checks the connection and creates the schema when missing (under a lock: concurrent CREATE SCHEMA can fail). */
+  async init(schema: string | undefined): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      if (schema === undefined) {
+        await client.query('SELECT 1');
+        return;
+      }
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount) return;
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', this.#lockKey('schema'));
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs `fn` in a transaction on one client; rolls back on error and maps constraint errors. */
+  async #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error; // do not return a client in an unknown state to the pool
+      }
+      throw mapPostgresError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R>(sql, params)).rows;
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async #appendAudit(client: Queryable, event: AuditEvent): Promise<void> {
+    await client.query('INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5::jsonb)', [
+      toIsoTimestamp(event.at, 'audit.at'),
+      event.actor,
+      event.action,
+      event.target,
+      event.detail == null ? null : json(event.detail),
+    ]);
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    const key = this.#lockKey('migrate');
+    try {
+      // Session lock: held across the per-migration transactions below; a second server waits
+      // here and then finds nothing pending.
+      await client.query('SELECT pg_advisory_lock($1, $2)', key);
+      try {
+        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+          version    INTEGER PRIMARY KEY,
+          name       TEXT NOT NULL,
+          applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )`);
+        const applied = await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
+        for (const m of pendingMigrations(applied.rows)) {
+          await client.query('BEGIN');
+          try {
+            await client.query(m.postgres);
+            await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => {});
+            throw new Error(`schema migration ${m.version} (${m.name}) failed: ${(error as Error).message}`, { cause: error });
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', key).catch((error: unknown) => {
+          broken = error as Error; // closing the connection releases the lock
+        });
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1');
+  }
+
+  // Keys
+
+  async insertKey(key: StoredKey): Promise<void> {
+    await this.#query(
+      'INSERT INTO keys (id, alg, public_jwk, encrypted_private_jwk, state, created_at, state_changed_at) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)',
+      [
+        key.id,
+        key.alg,
+        json(key.publicJwk),
+        key.encryptedPrivateJwk,
+        key.state,
+        toIsoTimestamp(key.createdAt, 'key.createdAt'),
+        toIsoTimestampOrNull(key.stateChangedAt, 'key.stateChangedAt'),
+      ],
+    );
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    return (await this.#query<KeyRow>('SELECT * FROM keys ORDER BY created_at, id')).map(toKey);
+  }
+
+  async rotateKey(next: StoredKey, at: string): Promise<void> {
+    const when = toIsoTimestamp(at, 'at');
+    const createdAt = toIsoTimestamp(next.createdAt, 'next.createdAt');
+    await this.#tx(async (c) => {
+      // Serialise rotations: a second one waits, then retires the key the first one activated.
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', this.#lockKey('keys'));
+      await c.query("UPDATE keys SET state = 'retired', state_changed_at = $1 WHERE state = 'active'", [when]);
+      await c.query(
+        "INSERT INTO keys (id, alg, public_jwk, encrypted_private_jwk, state, created_at, state_changed_at) VALUES ($1, $2, $3::jsonb, $4, 'active', $5, NULL)",
+        [next.id, next.alg, json(next.publicJwk), next.encryptedPrivateJwk, createdAt],
+      );
+    });
+  }
+
+  async setKeyState(id: string, state: KeyState, at: string): Promise<void> {
+    await this.#query('UPDATE keys SET state = $1, state_changed_at = $2 WHERE id = $3', [state, toIsoTimestamp(at, 'at'), id]);
+  }
+
+  // Tokens
+
+  async insertToken(token: StoredToken): Promise<void> {
+    await this.#query('INSERT INTO tokens (id, hash, scopes, label, created_at, revoked_at) VALUES ($1, $2, $3::jsonb, $4, $5, $6)', [
+      token.id,
+      token.hash,
+      json(token.scopes),
+      token.label,
+      toIsoTimestamp(token.createdAt, 'token.createdAt'),
+      toIsoTimestampOrNull(token.revokedAt, 'token.revokedAt'),
+    ]);
+  }
+
+  async findTokenByHash(hash: string): Promise<StoredToken | null> {
+    const [row] = await this.#query<TokenRow>('SELECT * FROM tokens WHERE hash = $1', [hash]);
+    return row ? toToken(row) : null;
+  }
+
+  async revokeToken(id: string, at: string): Promise<void> {
+    // The first revocation time stays.
+    await this.#query('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [toIsoTimestamp(at, 'at'), id]);
+  }
+
+  async countTokens(): Promise<number> {
+    return count(await this.#query<{ n: string }>('SELECT COUNT(*) AS n FROM tokens'));
+  }
+
+  // Achievements
+
+  async insertAchievementVersion(a: StoredAchievement): Promise<void> {
+    await this.#query('INSERT INTO achievements (id, version, body, created_at) VALUES ($1, $2, $3::jsonb, $4)', [
+      a.id,
+      a.version,
+      json(a.body),
+      toIsoTimestamp(a.createdAt, 'achievement.createdAt'),
+    ]);
+  }
+
+  async getAchievement(id: string, version?: number): Promise<StoredAchievement | null> {
+    const [row] =
+      version === undefined
+        ? await this.#query<AchievementRow>('SELECT * FROM achievements WHERE id = $1 ORDER BY version DESC LIMIT 1', [id])
+        : await this.#query<AchievementRow>('SELECT * FROM achievements WHERE id = $1 AND version = $2', [id, version]);
+    return row ? toAchievement(row) : null;
+  }
+
+  async listAchievements(limit: number, offset: number): Promise<Page<StoredAchievement>> {
+    checkPaging(limit, offset);
+    const rows = await this.#query<AchievementRow & { total: string }>(
+      `SELECT a.*, COUNT(*) OVER () AS total FROM achievements a
+       JOIN (SELECT id, MAX(version) AS version FROM achievements GROUP BY id) latest
+         ON latest.id = a.id AND latest.version = a.version
+       ORDER BY a.created_at DESC, a.id ASC
+       LIMIT $1 OFFSET $2`,
+      [limit, offset],
+    );
+    const total = rows[0] ? Number(rows[0].total) : count(await this.#query<{ n: string }>('SELECT COUNT(DISTINCT id) AS n FROM achievements'));
+    return { items: rows.map(toAchievement), total };
+  }
+
+  async achievementVersionUsed(id: string, version: number): Promise<boolean> {
+    const rows = await this.#query('SELECT 1 FROM credentials WHERE achievement_id = $1 AND achievement_version = $2 LIMIT 1', [id, version]);
+    return rows.length > 0;
+  }
+
+  async updateAchievementVersion(a: StoredAchievement): Promise<void> {
+    await this.#tx(async (c) => {
+      // FOR UPDATE conflicts with the FOR KEY SHARE lock a concurrent credential insert takes on
+      // this row (foreign key check): either that insert commits first and is seen below, or it
+      // waits for this transaction.
+      const row = await c.query('SELECT 1 FROM achievements WHERE id = $1 AND version = $2 FOR UPDATE', [a.id, a.version]);
+      if (!row.rowCount) throw new Error(`achievement ${a.id} version ${a.version} does not exist`);
+      const used = await c.query('SELECT 1 FROM credentials WHERE achievement_id = $1 AND achievement_version = $2 LIMIT 1', [a.id, a.version]);
+      if (used.rowCount) {
+        throw new StorageConflictError('duplicate', `achievement ${a.id} version ${a.version} has been used to issue credentials; create a new version`);
+      }
+      await c.query('UPDATE achievements SET body = $1::jsonb WHERE id = $2 AND version = $3', [json(a.body), a.id, a.version]);
+    });
+  }
+
+  // Status lists
+
+  async #newestListWithRoom(c: Queryable): Promise<StatusList | null> {
+    const newest = await c.query<StatusListRow>('SELECT id, size, created_at FROM status_lists ORDER BY seq DESC LIMIT 1');
+    const list = newest.rows[0];
+    if (!list) return null;
+    const used = await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM credentials WHERE status_list_id = $1', [list.id]);
+    return statusListHasRoom(count(used.rows), list.size) ? toStatusList(list) : null;
+  }
+
+  async currentStatusList(size: number, at: string): Promise<StatusList> {
+    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`status list size must be a positive integer, got ${size}`);
+    const when = toIsoTimestamp(at, 'at');
+    // Fast path without a lock: the newest list usually has room.
+    const current = await this.#newestListWithRoom(this.#pool);
+    if (current) return current;
+    return this.#tx(async (c) => {
+      // Only one server opens a new list; the others wait here and then find it.
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', this.#lockKey('status-list'));
+      const again = await this.#newestListWithRoom(c);
+      if (again) return again;
+      const created = await c.query<StatusListRow>('INSERT INTO status_lists (id, size, created_at) VALUES ($1, $2, $3) RETURNING id, size, created_at', [
+        randomUUID(),
+        size,
+        when,
+      ]);
+      return toStatusList(created.rows[0] as StatusListRow);
+    });
+  }
+
+  async getStatusList(id: string): Promise<StatusList | null> {
+    const [row] = await this.#query<StatusListRow>('SELECT id, size, created_at FROM status_lists WHERE id = $1', [id]);
+    return row ? toStatusList(row) : null;
+  }
+
+  async statusIndexes(listId: string, state: Exclude<CredentialState, 'active'>): Promise<number[]> {
+    const rows = await this.#query<{ status_index: number }>(
+      'SELECT status_index FROM credentials WHERE status_list_id = $1 AND state = $2 ORDER BY status_index',
+      [listId, state],
+    );
+    return rows.map((r) => r.status_index);
+  }
+
+  async statusListUsage(listId: string): Promise<number> {
+    return count(await this.#query<{ n: string }>('SELECT COUNT(*) AS n FROM credentials WHERE status_list_id = $1', [listId]));
+  }
+
+  // Credentials
+
+  async insertCredential(c: StoredCredential, audit: AuditEvent): Promise<void> {
+    const issuedAt = toIsoTimestamp(c.issuedAt, 'credential.issuedAt');
+    toIsoTimestamp(audit.at, 'audit.at');
+    await this.#tx(async (client) => {
+      const list = await client.query<{ size: number }>('SELECT size FROM status_lists WHERE id = $1', [c.statusListId]);
+      const size = list.rows[0]?.size;
+      if (size === undefined) throw new Error(`status list ${c.statusListId} does not exist`);
+      checkStatusIndex(c.statusIndex, size, c.statusListId);
+      if (c.idempotencyKey !== null) {
+        // Committed reuse is reported even when the status index collides too; a concurrent
+        // reuse is caught by the unique index below.
+        const seen = await client.query('SELECT 1 FROM credentials WHERE idempotency_key = $1', [c.idempotencyKey]);
+        if (seen.rowCount) throw new StorageConflictError('idempotency', 'the idempotency key has already been used');
+      }
+      await client.query(
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          c.id,
+          c.achievementId,
+          c.achievementVersion,
+          c.jwt,
+          json(c.credential),
+          c.statusListId,
+          c.statusIndex,
+          c.state,
+          c.stateReason,
+          issuedAt,
+          c.idempotencyKey,
+          c.requestHash,
+        ],
+      );
+      await this.#appendAudit(client, audit);
+    });
+  }
+
+  async getCredential(id: string): Promise<StoredCredential | null> {
+    const [row] = await this.#query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1`, [id]);
+    return row ? toCredential(row) : null;
+  }
+
+  async findCredentialByIdempotencyKey(key: string): Promise<StoredCredential | null> {
+    const [row] = await this.#query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE idempotency_key = $1`, [key]);
+    return row ? toCredential(row) : null;
+  }
+
+  async listCredentials(filter: CredentialFilter): Promise<Page<StoredCredential>> {
+    checkPaging(filter.limit, filter.offset);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.achievementId !== undefined) {
+      params.push(filter.achievementId);
+      where.push(`achievement_id = $${params.length}`);
+    }
+    if (filter.state !== undefined) {
+      params.push(filter.state);
+      where.push(`state = $${params.length}`);
+    }
+    if (filter.since !== undefined) {
+      params.push(toIsoTimestamp(filter.since, 'since'));
+      where.push(`issued_at >= $${params.length}`);
+    }
+    const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.#query<CredentialRow & { total: string }>(
+      `SELECT ${CREDENTIAL_COLUMNS}, COUNT(*) OVER () AS total FROM credentials ${whereSql}
+       ORDER BY issued_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    );
+    // Past the last page there is no row to carry the window count.
+    const total = rows[0] ? Number(rows[0].total) : count(await this.#query<{ n: string }>(`SELECT COUNT(*) AS n FROM credentials ${whereSql}`, params));
+    return { items: rows.map(toCredential), total };
+  }
+
+  async countCredentials(): Promise<number> {
+    return count(await this.#query<{ n: string }>('SELECT COUNT(*) AS n FROM credentials'));
+  }
+
+  async setCredentialState(id: string, state: CredentialState, reason: string | null, audit: AuditEvent): Promise<StoredCredential | null> {
+    toIsoTimestamp(audit.at, 'audit.at');
+    return this.#tx(async (c) => {
+      const updated = await c.query<CredentialRow>(
+        `UPDATE credentials SET state = $1, state_reason = $2 WHERE id = $3 RETURNING ${CREDENTIAL_COLUMNS}`,
+        [state, reason, id],
+      );
+      const row = updated.rows[0];
+      if (!row) return null;
+      await this.#appendAudit(c, audit);
+      return toCredential(row);
+    });
+  }
+
+  // Audit log
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    try {
+      await this.#appendAudit(this.#pool, event);
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async listAudit(limit: number, offset: number): Promise<Page<AuditEvent>> {
+    checkPaging(limit, offset);
+    const rows = await this.#query<AuditRow & { total: string }>(
+      'SELECT seq, at, actor, action, target, detail, COUNT(*) OVER () AS total FROM audit_log ORDER BY seq ASC LIMIT $1 OFFSET $2',
+      [limit, offset],
+    );
+    const total = rows[0] ? Number(rows[0].total) : count(await this.#query<{ n: string }>('SELECT COUNT(*) AS n FROM audit_log'));
+    return { items: rows.map(toAudit), total };
+  }
+}

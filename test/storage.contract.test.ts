@@ -1,0 +1,984 @@
+/**
+ * The storage contract (src/storage/types.ts), as ONE shared suite run against every
+ * implementation:
+ *
+ * - SQLite on real files in a temporary directory;
+ * - PostgreSQL at MICROCRED_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
+ *   each test in its own random schema (`mc_test_<run>_<n>`), all dropped in afterAll. In CI
+ *   (`CI=true`) PostgreSQL is required: an unreachable server fails this file. Elsewhere the
+ *   PostgreSQL suite is skipped with a warning.
+ *
+ * Every test gets an empty, migrated database, so tests never see each other's rows.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  MIGRATIONS,
+  STATUS_LIST_FILL_LIMIT,
+  StorageConflictError,
+  openPostgresStorage,
+  openSqliteStorage,
+  openStorage,
+  parseDatabaseUrl,
+  type AuditEvent,
+  type StatusList,
+  type Storage,
+  type StoredAchievement,
+  type StoredCredential,
+  type StoredKey,
+  type StoredToken,
+} from '../src/storage/index.js';
+
+const PG_URL = process.env.MICROCRED_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RUN_ID = randomBytes(4).toString('hex');
+const LIST_SIZE = 131072;
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+/** A database of its own (a SQLite file, a PostgreSQL schema) that storages can be opened on. */
+interface TestDatabase {
+  /** Opens a storage on this database, as another process or server would (not migrated). */
+  open(): Promise<Storage>;
+  /** The rows of schema_migrations, read behind the store's back. */
+  migrationRows(): Promise<Array<{ version: number; name: string }>>;
+  /** Runs one SQL statement behind the store's back. */
+  exec(sql: string): Promise<void>;
+}
+
+interface Backend {
+  kind: Storage['kind'];
+  createDatabase(): Promise<TestDatabase>;
+  dispose(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  const dir = mkdtempSync(path.join(tmpdir(), 'microcred-storage-'));
+  let n = 0;
+  return {
+    kind: 'sqlite',
+    async createDatabase() {
+      // A parent directory that does not exist yet: the store creates it.
+      const file = path.join(dir, `db-${++n}`, 'nested', 'microcred.sqlite');
+      const raw = <T>(fn: (db: Database.Database) => T): T => {
+        const db = new Database(file, { timeout: 5000 });
+        try {
+          return fn(db);
+        } finally {
+          db.close();
+        }
+      };
+      return {
+        open: () => openSqliteStorage(file),
+        migrationRows: async () =>
+          raw((db) => db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as Array<{ version: number; name: string }>),
+        exec: async (sql) => {
+          raw((db) => db.exec(sql));
+        },
+      };
+    },
+    async dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  const admin = new pg.Pool({ connectionString: PG_URL, max: 2 });
+  admin.on('error', () => {});
+  const schemas: string[] = [];
+  return {
+    kind: 'postgres',
+    async createDatabase() {
+      const schema = `mc_test_${RUN_ID}_${schemas.length + 1}`;
+      schemas.push(schema);
+      const inSchema = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+        const c = await admin.connect();
+        try {
+          await c.query(`SET search_path TO ${schema}`);
+          return await fn(c);
+        } finally {
+          await c.query('RESET search_path').catch(() => {});
+          c.release();
+        }
+      };
+      return {
+        open: () => openPostgresStorage(PG_URL, { schema, max: 10 }),
+        migrationRows: () =>
+          inSchema(async (c) => (await c.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')).rows),
+        exec: (sql) =>
+          inSchema(async (c) => {
+            await c.query(sql);
+          }),
+      };
+    },
+    async dispose() {
+      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+/** Whether PostgreSQL is reachable; in CI an unreachable server is an error, not a skip. */
+async function postgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    if (process.env.CI === 'true') {
+      throw new Error(`storage contract (PostgreSQL): ${PG_URL} is required in CI but unreachable: ${reason}`);
+    }
+    console.warn(
+      `skipping the PostgreSQL storage contract: cannot connect to ${PG_URL} (${reason}). ` +
+        'Start PostgreSQL or set MICROCRED_TEST_POSTGRES_URL; in CI this suite is required.',
+    );
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const hasPostgres = await postgresAvailable();
+
+// ---------------------------------------------------------------------------------------------
+// Test data (plain objects; no crypto needed)
+
+const T0 = Date.parse('2025-03-01T08:00:00.000Z');
+/** An ISO timestamp `minutes` after T0. */
+const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
+
+function makeKey(id: string, state: StoredKey['state'] = 'active', createdAt = at(0)): StoredKey {
+  return {
+    id,
+    alg: 'ES256',
+    publicJwk: { kty: 'EC', crv: 'P-256', x: `x-${id}`, y: `y-${id}`, kid: id },
+    encryptedPrivateJwk: `enc-${id}`,
+    state,
+    createdAt,
+    stateChangedAt: null,
+  };
+}
+
+function makeToken(id: string, scopes: StoredToken['scopes'] = ['issue'], createdAt = at(0)): StoredToken {
+  return { id, hash: `hash-${id}`, scopes, label: `token ${id}`, createdAt, revokedAt: null };
+}
+
+function makeAchievement(id: string, version: number, createdAt = at(0)): StoredAchievement {
+  return {
+    id,
+    version,
+    body: { id: `https://example.edu/achievements/${id}/v${version}`, type: ['Achievement'], name: `${id} v${version}`, criteria: { narrative: 'do it' } },
+    createdAt,
+  };
+}
+
+function makeCredential(list: StatusList, overrides: Partial<StoredCredential> = {}): StoredCredential {
+  const id = overrides.id ?? `urn:uuid:${randomUUID()}`;
+  return {
+    id,
+    achievementId: 'course',
+    achievementVersion: 1,
+    jwt: 'x.y.z',
+    credential: {
+      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
+      id,
+      type: ['VerifiableCredential', 'OpenBadgeCredential'],
+      credentialSubject: { type: ['AchievementSubject'], identifier: [{ hashed: true, identity: 'sha256$abc' }], score: 9.5 },
+    },
+    statusListId: list.id,
+    statusIndex: randomInt(list.size),
+    state: 'active',
+    stateReason: null,
+    issuedAt: at(0),
+    idempotencyKey: null,
+    requestHash: null,
+    ...overrides,
+  };
+}
+
+const issuedEvent = (c: StoredCredential): AuditEvent => ({
+  at: c.issuedAt,
+  actor: 'tok_1',
+  action: 'credential.issued',
+  target: c.id,
+  detail: { statusListId: c.statusListId, statusIndex: c.statusIndex },
+});
+
+/** The rejection of `promise` (fails the test when it resolves). */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('expected the call to fail'),
+    (error: unknown) => error,
+  );
+}
+
+async function expectConflict(promise: Promise<unknown>, kind: StorageConflictError['kind']): Promise<StorageConflictError> {
+  const error = await rejectionOf(promise);
+  expect(error).toBeInstanceOf(StorageConflictError);
+  expect((error as StorageConflictError).kind).toBe(kind);
+  return error as StorageConflictError;
+}
+
+/**
+ * How an issuer inserts: a random index, and another one when it is taken.
+ * Returns the stored credential and the number of status-index conflicts met.
+ */
+async function issueWithRetry(s: Storage, list: StatusList, overrides: Partial<StoredCredential> = {}): Promise<{ credential: StoredCredential; retries: number }> {
+  const base = makeCredential(list, overrides);
+  for (let retries = 0; retries < 1000; retries++) {
+    const c = { ...base, statusIndex: randomInt(list.size) };
+    try {
+      await s.insertCredential(c, issuedEvent(c));
+      return { credential: c, retries };
+    } catch (error) {
+      if (error instanceof StorageConflictError && error.kind === 'status-index') continue;
+      throw error;
+    }
+  }
+  throw new Error('no free status index after 1000 attempts');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared suite
+
+function storageContract(name: string, makeBackend: () => Backend): void {
+  describe(`storage contract: ${name}`, () => {
+    let backend: Backend | undefined;
+    const opened: Storage[] = [];
+
+    const getBackend = (): Backend => (backend ??= makeBackend());
+
+    /** Opens a storage on `db` and closes it after the test. */
+    async function open(db: TestDatabase): Promise<Storage> {
+      const s = await db.open();
+      opened.push(s);
+      return s;
+    }
+
+    /** An empty, migrated database of its own. */
+    async function fresh(): Promise<{ db: TestDatabase; s: Storage }> {
+      const db = await getBackend().createDatabase();
+      const s = await open(db);
+      await s.migrate();
+      return { db, s };
+    }
+
+    /** A fresh store with the `course` achievement (v1) and a full-size status list. */
+    async function withList(): Promise<{ db: TestDatabase; s: Storage; list: StatusList }> {
+      const { db, s } = await fresh();
+      await s.insertAchievementVersion(makeAchievement('course', 1));
+      const list = await s.currentStatusList(LIST_SIZE, at(0));
+      return { db, s, list };
+    }
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+
+    afterAll(async () => {
+      await backend?.dispose();
+    });
+
+    it('reports its kind and answers ping', async () => {
+      const { s } = await fresh();
+      expect(s.kind).toBe(getBackend().kind);
+      await expect(s.ping()).resolves.toBeUndefined();
+    });
+
+    describe('migrations', () => {
+      const expectedRows = MIGRATIONS.map((m) => ({ version: m.version, name: m.name }));
+
+      it('records every migration exactly once; migrate() again changes nothing', async () => {
+        const { db, s } = await fresh();
+        expect(await db.migrationRows()).toEqual(expectedRows);
+        await s.migrate();
+        await s.migrate();
+        expect(await db.migrationRows()).toEqual(expectedRows);
+        await s.ping();
+      });
+
+      it('several storages migrating one database at once apply each migration exactly once', async () => {
+        const db = await getBackend().createDatabase();
+        const stores = await Promise.all(Array.from({ length: 4 }, () => open(db)));
+        await Promise.all(stores.map((s) => s.migrate()));
+        expect(await db.migrationRows()).toEqual(expectedRows);
+        // All of them work on the migrated schema.
+        await stores[0]!.insertToken(makeToken('t1'));
+        for (const s of stores) expect(await s.countTokens()).toBe(1);
+      });
+
+      it('data survives close and reopen, and migrating the reopened database changes nothing', async () => {
+        const db = await getBackend().createDatabase();
+        const first = await open(db);
+        await first.migrate();
+        const key = makeKey('k1');
+        const token = makeToken('t1', ['admin']);
+        const achievement = makeAchievement('course', 1);
+        await first.insertKey(key);
+        await first.insertToken(token);
+        await first.insertAchievementVersion(achievement);
+        const list = await first.currentStatusList(LIST_SIZE, at(0));
+        const { credential } = await issueWithRetry(first, list, { idempotencyKey: 'idem-1', requestHash: 'rh' });
+        await first.close();
+
+        const second = await open(db);
+        await second.migrate();
+        expect(await db.migrationRows()).toEqual(expectedRows);
+        expect(await second.listKeys()).toEqual([key]);
+        expect(await second.findTokenByHash(token.hash)).toEqual(token);
+        expect(await second.getAchievement('course')).toEqual(achievement);
+        expect(await second.getStatusList(list.id)).toEqual(list);
+        expect(await second.getCredential(credential.id)).toEqual(credential);
+        expect(await second.findCredentialByIdempotencyKey('idem-1')).toEqual(credential);
+        expect((await second.listAudit(10, 0)).items).toEqual([{ ...issuedEvent(credential), seq: expect.any(Number) }]);
+        // The reopened store keeps using the same list.
+        expect(await second.currentStatusList(LIST_SIZE, at(5))).toEqual(list);
+      });
+
+      it('refuses a database migrated by a newer build', async () => {
+        const { db, s } = await fresh();
+        await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from_the_future', '2030-01-01T00:00:00.000Z')");
+        await expect(s.migrate()).rejects.toThrow(/9999.*unknown to this build/);
+      });
+
+      it('refuses a database whose recorded migration history differs from the code', async () => {
+        const { db, s } = await fresh();
+        await db.exec("UPDATE schema_migrations SET name = 'edited' WHERE version = 1");
+        await expect(s.migrate()).rejects.toThrow(/must never be edited/);
+      });
+    });
+
+    describe('keys', () => {
+      it('stores keys and lists them with the public JWK parsed', async () => {
+        const { s } = await fresh();
+        const a = makeKey('k-a', 'active', at(0));
+        const b = { ...makeKey('k-b', 'retired', at(-10)), stateChangedAt: at(-1) };
+        await s.insertKey(a);
+        await s.insertKey(b);
+        expect(await s.listKeys()).toEqual([b, a]); // by creation time
+      });
+
+      it('rotateKey retires the active key and activates the next one atomically', async () => {
+        const { s } = await fresh();
+        await s.insertKey(makeKey('k1', 'active', at(0)));
+        await s.rotateKey(makeKey('k2', 'retired' /* ignored: the next key is active */, at(10)), at(11));
+        let keys = await s.listKeys();
+        expect(keys.filter((k) => k.state === 'active').map((k) => k.id)).toEqual(['k2']);
+        expect(keys.find((k) => k.id === 'k1')).toMatchObject({ state: 'retired', stateChangedAt: at(11) });
+        expect(keys.find((k) => k.id === 'k2')).toMatchObject({ state: 'active', stateChangedAt: null });
+
+        await s.rotateKey(makeKey('k3', 'active', at(20)), at(21));
+        keys = await s.listKeys();
+        expect(keys.map((k) => [k.id, k.state])).toEqual([
+          ['k1', 'retired'],
+          ['k2', 'retired'],
+          ['k3', 'active'],
+        ]);
+        expect(keys.find((k) => k.id === 'k1')!.stateChangedAt).toBe(at(11)); // untouched by the second rotation
+      });
+
+      it('rotateKey works with no active key yet', async () => {
+        const { s } = await fresh();
+        await s.rotateKey(makeKey('k1', 'active', at(0)), at(0));
+        expect((await s.listKeys()).map((k) => k.state)).toEqual(['active']);
+      });
+
+      it('a failed rotation changes nothing', async () => {
+        const { s } = await fresh();
+        await s.insertKey(makeKey('k1', 'active', at(0)));
+        await s.insertKey(makeKey('k0', 'retired', at(-5)));
+        await expectConflict(s.rotateKey(makeKey('k0', 'active', at(10)), at(11)), 'duplicate');
+        const keys = await s.listKeys();
+        expect(keys.find((k) => k.id === 'k1')).toMatchObject({ state: 'active', stateChangedAt: null });
+        expect(keys).toHaveLength(2);
+      });
+
+      it('concurrent rotations leave exactly one active key', async () => {
+        const { s } = await fresh();
+        await s.insertKey(makeKey('k0', 'active', at(0)));
+        await Promise.all(Array.from({ length: 6 }, (_, i) => s.rotateKey(makeKey(`k${i + 1}`, 'active', at(i + 1)), at(i + 1))));
+        const keys = await s.listKeys();
+        expect(keys).toHaveLength(7);
+        expect(keys.filter((k) => k.state === 'active')).toHaveLength(1);
+        expect(keys.filter((k) => k.state === 'retired')).toHaveLength(6);
+      });
+
+      it('never holds two active keys, and refuses duplicate ids', async () => {
+        const { s } = await fresh();
+        await s.insertKey(makeKey('k1', 'active'));
+        await expectConflict(s.insertKey(makeKey('k2', 'active')), 'duplicate');
+        await expectConflict(s.insertKey(makeKey('k1', 'retired')), 'duplicate');
+        expect((await s.listKeys()).map((k) => k.id)).toEqual(['k1']);
+      });
+
+      it('setKeyState to compromised keeps the key (it stays published) and records when', async () => {
+        const { s } = await fresh();
+        await s.insertKey(makeKey('k1', 'active', at(0)));
+        await s.rotateKey(makeKey('k2', 'active', at(1)), at(2));
+        await s.setKeyState('k1', 'compromised', at(30));
+        await s.setKeyState('no-such-key', 'compromised', at(30)); // no-op
+        const keys = await s.listKeys();
+        expect(keys).toHaveLength(2);
+        expect(keys.find((k) => k.id === 'k1')).toEqual({ ...makeKey('k1', 'active', at(0)), state: 'compromised', stateChangedAt: at(30) });
+        expect(keys.find((k) => k.id === 'k2')!.state).toBe('active');
+        // Compromising the active key leaves none active (the service must rotate).
+        await s.setKeyState('k2', 'compromised', at(31));
+        expect((await s.listKeys()).filter((k) => k.state === 'active')).toEqual([]);
+      });
+    });
+
+    describe('tokens', () => {
+      it('stores, finds by hash, counts and revokes tokens', async () => {
+        const { s } = await fresh();
+        const admin = makeToken('t1', ['admin', 'issue', 'revoke'], at(0));
+        const issuer = makeToken('t2', ['issue'], at(1));
+        expect(await s.countTokens()).toBe(0);
+        await s.insertToken(admin);
+        await s.insertToken(issuer);
+        expect(await s.countTokens()).toBe(2);
+        expect(await s.findTokenByHash(admin.hash)).toEqual(admin);
+        expect(await s.findTokenByHash('unknown')).toBeNull();
+
+        await s.revokeToken('t2', at(5));
+        await s.revokeToken('t2', at(9)); // the first revocation time stays
+        await s.revokeToken('no-such-token', at(9)); // no-op
+        expect(await s.findTokenByHash(issuer.hash)).toEqual({ ...issuer, revokedAt: at(5) });
+        expect(await s.findTokenByHash(admin.hash)).toEqual(admin);
+        expect(await s.countTokens()).toBe(2); // revoked tokens are kept (and counted)
+      });
+
+      it('refuses a duplicate id or hash', async () => {
+        const { s } = await fresh();
+        await s.insertToken(makeToken('t1'));
+        await expectConflict(s.insertToken({ ...makeToken('t1'), hash: 'other' }), 'duplicate');
+        await expectConflict(s.insertToken({ ...makeToken('t2'), hash: 'hash-t1' }), 'duplicate');
+        expect(await s.countTokens()).toBe(1);
+      });
+    });
+
+    describe('achievements', () => {
+      it('gets the latest or a given version', async () => {
+        const { s } = await fresh();
+        const v1 = makeAchievement('course', 1, at(0));
+        const v2 = makeAchievement('course', 2, at(10));
+        await s.insertAchievementVersion(v2);
+        await s.insertAchievementVersion(v1);
+        expect(await s.getAchievement('course')).toEqual(v2);
+        expect(await s.getAchievement('course', 1)).toEqual(v1);
+        expect(await s.getAchievement('course', 3)).toBeNull();
+        expect(await s.getAchievement('unknown')).toBeNull();
+      });
+
+      it('versions are immutable: inserting an existing version is a conflict', async () => {
+        const { s } = await fresh();
+        const v1 = makeAchievement('course', 1);
+        await s.insertAchievementVersion(v1);
+        await expectConflict(s.insertAchievementVersion({ ...v1, body: { changed: true } }), 'duplicate');
+        expect(await s.getAchievement('course', 1)).toEqual(v1);
+      });
+
+      it('listAchievements gives the latest version of each, newest first, with the total', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('a', 1, at(0)));
+        await s.insertAchievementVersion(makeAchievement('b', 1, at(1)));
+        await s.insertAchievementVersion(makeAchievement('c', 1, at(2)));
+        await s.insertAchievementVersion(makeAchievement('a', 2, at(3)));
+        await s.insertAchievementVersion(makeAchievement('a', 3, at(4)));
+        const all = await s.listAchievements(10, 0);
+        expect(all.total).toBe(3);
+        expect(all.items).toEqual([makeAchievement('a', 3, at(4)), makeAchievement('c', 1, at(2)), makeAchievement('b', 1, at(1))]);
+        expect(await s.listAchievements(1, 1)).toEqual({ items: [makeAchievement('c', 1, at(2))], total: 3 });
+        expect(await s.listAchievements(5, 3)).toEqual({ items: [], total: 3 });
+        expect(await s.listAchievements(0, 0)).toEqual({ items: [], total: 3 });
+      });
+
+      it('achievementVersionUsed is true once a credential references that version', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('course', 1));
+        await s.insertAchievementVersion(makeAchievement('course', 2));
+        const list = await s.currentStatusList(LIST_SIZE, at(0));
+        expect(await s.achievementVersionUsed('course', 1)).toBe(false);
+        await issueWithRetry(s, list, { achievementId: 'course', achievementVersion: 1 });
+        expect(await s.achievementVersionUsed('course', 1)).toBe(true);
+        expect(await s.achievementVersionUsed('course', 2)).toBe(false);
+        expect(await s.achievementVersionUsed('other', 1)).toBe(false);
+      });
+
+      it('updateAchievementVersion edits an unused version in place and refuses a used one', async () => {
+        const { s } = await fresh();
+        const v1 = makeAchievement('course', 1, at(0));
+        await s.insertAchievementVersion(v1);
+        const edited = { ...v1, body: { ...v1.body, name: 'edited' } };
+        await s.updateAchievementVersion(edited);
+        expect(await s.getAchievement('course', 1)).toEqual(edited);
+
+        const list = await s.currentStatusList(LIST_SIZE, at(0));
+        await issueWithRetry(s, list);
+        await expectConflict(s.updateAchievementVersion({ ...v1, body: { name: 'too late' } }), 'duplicate');
+        expect(await s.getAchievement('course', 1)).toEqual(edited);
+        await expect(s.updateAchievementVersion(makeAchievement('course', 9))).rejects.toThrow(/does not exist/);
+      });
+
+      it('a credential must reference an existing achievement version', async () => {
+        const { s, list } = await withList();
+        await expect(s.insertCredential(makeCredential(list, { achievementVersion: 7 }), issuedEvent(makeCredential(list)))).rejects.toThrow();
+        expect(await s.countCredentials()).toBe(0);
+        expect((await s.listAudit(10, 0)).total).toBe(0);
+      });
+    });
+
+    describe('status lists', () => {
+      it('creates a list on first use and keeps returning it while it has room', async () => {
+        const { s } = await fresh();
+        const list = await s.currentStatusList(LIST_SIZE, at(0));
+        expect(list).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), size: LIST_SIZE, createdAt: at(0) });
+        expect(await s.getStatusList(list.id)).toEqual(list);
+        expect(await s.getStatusList('no-such-list')).toBeNull();
+        expect(await s.currentStatusList(LIST_SIZE, at(1))).toEqual(list);
+        expect(await s.statusListUsage(list.id)).toBe(0);
+      });
+
+      it(`opens a new list once ${STATUS_LIST_FILL_LIMIT * 100} % of the current one is used`, async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('course', 1));
+        const first = await s.currentStatusList(8, at(0));
+        for (let i = 0; i < 3; i++) await issueWithRetry(s, first);
+        expect(await s.statusListUsage(first.id)).toBe(3);
+        expect(await s.currentStatusList(8, at(1))).toEqual(first); // 3/8 used: still room
+
+        await issueWithRetry(s, first);
+        expect(await s.statusListUsage(first.id)).toBe(4);
+        const second = await s.currentStatusList(16, at(2)); // 4/8 used: full
+        expect(second.id).not.toBe(first.id);
+        expect(second).toMatchObject({ size: 16, createdAt: at(2) });
+        expect(await s.currentStatusList(16, at(3))).toEqual(second);
+        expect(await s.statusListUsage(second.id)).toBe(0);
+        // The old list stays readable.
+        expect(await s.getStatusList(first.id)).toEqual(first);
+      });
+
+      it('the newest list is the last one opened, whatever the clocks said', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('course', 1));
+        const first = await s.currentStatusList(2, at(10));
+        await issueWithRetry(s, first);
+        const second = await s.currentStatusList(2, at(5)); // a server with a slow clock
+        expect(second.id).not.toBe(first.id);
+        expect(await s.currentStatusList(2, at(6))).toEqual(second);
+      });
+
+      it('concurrent calls on a full list open exactly one new list', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('course', 1));
+        const full = await s.currentStatusList(4, at(0));
+        await issueWithRetry(s, full);
+        await issueWithRetry(s, full);
+        const lists = await Promise.all(Array.from({ length: 12 }, (_, i) => s.currentStatusList(LIST_SIZE, at(1 + i))));
+        const ids = new Set(lists.map((l) => l.id));
+        expect(ids.size).toBe(1);
+        expect(ids.has(full.id)).toBe(false);
+      });
+
+      it('statusIndexes lists the indexes in a state, per list', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('course', 1));
+        const list = await s.currentStatusList(LIST_SIZE, at(0));
+        const put = async (index: number) => {
+          const c = makeCredential(list, { statusIndex: index });
+          await s.insertCredential(c, issuedEvent(c));
+          return c;
+        };
+        const [c5, , c99, c131071] = [await put(5), await put(17), await put(99), await put(LIST_SIZE - 1), await put(0)];
+        const audit = (c: StoredCredential, action: AuditEvent['action']): AuditEvent => ({ at: at(1), actor: 'tok_1', action, target: c.id });
+        await s.setCredentialState(c99.id, 'revoked', 'fraud', audit(c99, 'credential.revoked'));
+        await s.setCredentialState(c5.id, 'revoked', null, audit(c5, 'credential.revoked'));
+        await s.setCredentialState(c131071.id, 'suspended', 'review', audit(c131071, 'credential.suspended'));
+        expect(await s.statusIndexes(list.id, 'revoked')).toEqual([5, 99]);
+        expect(await s.statusIndexes(list.id, 'suspended')).toEqual([LIST_SIZE - 1]);
+        expect(await s.statusIndexes('no-such-list', 'revoked')).toEqual([]);
+        expect(await s.statusListUsage(list.id)).toBe(5);
+      });
+
+      it('refuses a status index outside the list or an unknown list, storing nothing', async () => {
+        const { s, list } = await withList();
+        for (const bad of [
+          makeCredential(list, { statusIndex: LIST_SIZE }),
+          makeCredential(list, { statusIndex: -1 }),
+          makeCredential(list, { statusIndex: 1.5 }),
+          makeCredential({ ...list, id: 'no-such-list' }, { statusIndex: 1 }),
+        ]) {
+          await expect(s.insertCredential(bad, issuedEvent(bad))).rejects.toThrow();
+        }
+        expect(await s.countCredentials()).toBe(0);
+        expect((await s.listAudit(10, 0)).total).toBe(0);
+      });
+    });
+
+    describe('credentials', () => {
+      it('stores a credential with its audit event, and reads it back by id and idempotency key', async () => {
+        const { s, list } = await withList();
+        const c = makeCredential(list, { idempotencyKey: 'idem-1', requestHash: 'sha256-of-request' });
+        await s.insertCredential(c, issuedEvent(c));
+        expect(await s.getCredential(c.id)).toEqual(c);
+        expect(await s.findCredentialByIdempotencyKey('idem-1')).toEqual(c);
+        expect(await s.findCredentialByIdempotencyKey('idem-2')).toBeNull();
+        expect(await s.getCredential('urn:uuid:unknown')).toBeNull();
+        expect(await s.countCredentials()).toBe(1);
+        expect(await s.statusListUsage(list.id)).toBe(1);
+        expect(await s.listAudit(10, 0)).toEqual({ items: [{ ...issuedEvent(c), seq: expect.any(Number) }], total: 1 });
+      });
+
+      it('many credentials may have no idempotency key', async () => {
+        const { s, list } = await withList();
+        for (let i = 0; i < 3; i++) await issueWithRetry(s, list, { idempotencyKey: null });
+        expect(await s.countCredentials()).toBe(3);
+      });
+
+      it("a taken status index is a 'status-index' conflict and inserts nothing", async () => {
+        const { s, list } = await withList();
+        const first = makeCredential(list, { statusIndex: 42 });
+        await s.insertCredential(first, issuedEvent(first));
+        const second = makeCredential(list, { statusIndex: 42, idempotencyKey: 'idem-2' });
+        await expectConflict(s.insertCredential(second, issuedEvent(second)), 'status-index');
+        expect(await s.getCredential(second.id)).toBeNull();
+        expect(await s.findCredentialByIdempotencyKey('idem-2')).toBeNull();
+        expect(await s.countCredentials()).toBe(1);
+        expect((await s.listAudit(10, 0)).items.map((e) => e.target)).toEqual([first.id]);
+      });
+
+      it("a reused idempotency key is an 'idempotency' conflict and leaves no trace", async () => {
+        const { s, list } = await withList();
+        const first = makeCredential(list, { statusIndex: 1, idempotencyKey: 'idem-1', requestHash: 'h1' });
+        await s.insertCredential(first, issuedEvent(first));
+        const auditBefore = await s.listAudit(100, 0);
+
+        const again = makeCredential(list, { statusIndex: 2, idempotencyKey: 'idem-1', requestHash: 'h2' });
+        await expectConflict(s.insertCredential(again, issuedEvent(again)), 'idempotency');
+        // Also when the status index collides as well: idempotency wins, so the caller replays.
+        const both = makeCredential(list, { statusIndex: 1, idempotencyKey: 'idem-1' });
+        await expectConflict(s.insertCredential(both, issuedEvent(both)), 'idempotency');
+
+        expect(await s.getCredential(again.id)).toBeNull();
+        expect(await s.findCredentialByIdempotencyKey('idem-1')).toEqual(first);
+        expect(await s.countCredentials()).toBe(1);
+        expect(await s.statusListUsage(list.id)).toBe(1);
+        expect(await s.statusIndexes(list.id, 'revoked')).toEqual([]);
+        expect(await s.listAudit(100, 0)).toEqual(auditBefore);
+        expect(await s.listCredentials({ limit: 10, offset: 0 })).toEqual({ items: [first], total: 1 });
+      });
+
+      it('concurrent inserts with one idempotency key: exactly one wins', async () => {
+        const { s, list } = await withList();
+        const attempts = Array.from({ length: 5 }, (_, i) => makeCredential(list, { statusIndex: 100 + i, idempotencyKey: 'idem-race' }));
+        const results = await Promise.allSettled(attempts.map((c) => s.insertCredential(c, issuedEvent(c))));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected') {
+            expect(r.reason).toBeInstanceOf(StorageConflictError);
+            expect((r.reason as StorageConflictError).kind).toBe('idempotency');
+          }
+        }
+        expect(await s.countCredentials()).toBe(1);
+        expect((await s.listAudit(10, 0)).total).toBe(1);
+      });
+
+      it("a duplicate credential id is a 'duplicate' conflict", async () => {
+        const { s, list } = await withList();
+        const c = makeCredential(list, { statusIndex: 1 });
+        await s.insertCredential(c, issuedEvent(c));
+        const copy = { ...c, statusIndex: 2 };
+        await expectConflict(s.insertCredential(copy, issuedEvent(copy)), 'duplicate');
+        expect(await s.getCredential(c.id)).toEqual(c);
+        expect((await s.listAudit(10, 0)).total).toBe(1);
+      });
+
+      it('200 concurrent issuers with random indexes and retries: all stored, indexes distinct', async () => {
+        const { s, list } = await withList();
+        const results = await Promise.all(Array.from({ length: 200 }, () => issueWithRetry(s, list)));
+        const indexes = new Set(results.map((r) => r.credential.statusIndex));
+        expect(indexes.size).toBe(200);
+        expect(await s.countCredentials()).toBe(200);
+        expect(await s.statusListUsage(list.id)).toBe(200);
+        const stored = await s.listCredentials({ limit: 500, offset: 0 });
+        expect(stored.total).toBe(200);
+        expect(new Set(stored.items.map((c) => c.statusIndex))).toEqual(indexes);
+        // One audit event per stored credential: failed attempts left none.
+        const audit = await s.listAudit(1000, 0);
+        expect(audit.total).toBe(200);
+        expect(new Set(audit.items.map((e) => e.target))).toEqual(new Set(results.map((r) => r.credential.id)));
+      });
+
+      it('concurrent issuers on a crowded list retry until each finds a free index', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('course', 1));
+        const small = await s.currentStatusList(64, at(0));
+        const results = await Promise.all(Array.from({ length: 48 }, () => issueWithRetry(s, small)));
+        expect(new Set(results.map((r) => r.credential.statusIndex)).size).toBe(48);
+        expect(results.reduce((n, r) => n + r.retries, 0)).toBeGreaterThan(0);
+        expect(await s.statusListUsage(small.id)).toBe(48);
+        expect((await s.listAudit(1000, 0)).total).toBe(48);
+      });
+
+      it('a deliberate collision: of two concurrent inserts on one index exactly one succeeds', async () => {
+        const { s, list } = await withList();
+        const a = makeCredential(list, { statusIndex: 777 });
+        const b = makeCredential(list, { statusIndex: 777 });
+        const results = await Promise.allSettled([s.insertCredential(a, issuedEvent(a)), s.insertCredential(b, issuedEvent(b))]);
+        const ok = results.filter((r) => r.status === 'fulfilled');
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(ok).toHaveLength(1);
+        expect(failed).toHaveLength(1);
+        expect(failed[0]!.reason).toBeInstanceOf(StorageConflictError);
+        expect((failed[0]!.reason as StorageConflictError).kind).toBe('status-index');
+        expect(await s.countCredentials()).toBe(1);
+        const winner = results[0]!.status === 'fulfilled' ? a : b;
+        const loser = winner === a ? b : a;
+        expect(await s.getCredential(winner.id)).toEqual(winner);
+        expect(await s.getCredential(loser.id)).toBeNull();
+        expect((await s.listAudit(10, 0)).items.map((e) => e.target)).toEqual([winner.id]);
+      });
+
+      it('setCredentialState changes state and reason, appends the audit event, and returns the row', async () => {
+        const { s, list } = await withList();
+        const { credential: c } = await issueWithRetry(s, list);
+        const revoke: AuditEvent = { at: at(60), actor: 'tok_admin', action: 'credential.revoked', target: c.id, detail: { reason: 'fraud' } };
+        const revoked = await s.setCredentialState(c.id, 'revoked', 'fraud', revoke);
+        expect(revoked).toEqual({ ...c, state: 'revoked', stateReason: 'fraud' });
+        expect(await s.getCredential(c.id)).toEqual(revoked);
+        expect(await s.statusIndexes(list.id, 'revoked')).toEqual([c.statusIndex]);
+
+        const { credential: d } = await issueWithRetry(s, list);
+        await s.setCredentialState(d.id, 'suspended', 'under review', { at: at(61), actor: 'tok_admin', action: 'credential.suspended', target: d.id });
+        expect(await s.statusIndexes(list.id, 'suspended')).toEqual([d.statusIndex]);
+        const back = await s.setCredentialState(d.id, 'active', null, { at: at(62), actor: 'tok_admin', action: 'credential.unsuspended', target: d.id });
+        expect(back).toEqual(d);
+        expect(await s.statusIndexes(list.id, 'suspended')).toEqual([]);
+
+        const audit = await s.listAudit(100, 0);
+        expect(audit.items.map((e) => [e.action, e.target])).toEqual([
+          ['credential.issued', c.id],
+          ['credential.revoked', c.id],
+          ['credential.issued', d.id],
+          ['credential.suspended', d.id],
+          ['credential.unsuspended', d.id],
+        ]);
+        expect(audit.items[1]).toEqual({ ...revoke, seq: expect.any(Number) });
+      });
+
+      it('setCredentialState on an unknown credential returns null and appends nothing', async () => {
+        const { s } = await withList();
+        const result = await s.setCredentialState('urn:uuid:unknown', 'revoked', 'x', { at: at(1), actor: 'cli', action: 'credential.revoked', target: 'urn:uuid:unknown' });
+        expect(result).toBeNull();
+        expect((await s.listAudit(10, 0)).total).toBe(0);
+      });
+
+      it('listCredentials filters by achievement, state and since, newest first, with paging and totals', async () => {
+        const { s } = await fresh();
+        await s.insertAchievementVersion(makeAchievement('a', 1));
+        await s.insertAchievementVersion(makeAchievement('a', 2));
+        await s.insertAchievementVersion(makeAchievement('b', 1));
+        const list = await s.currentStatusList(LIST_SIZE, at(0));
+        // 10 credentials, issued one minute apart: a (v1, v2) and b alternately.
+        const made: StoredCredential[] = [];
+        for (let i = 0; i < 10; i++) {
+          const achievementId = i % 2 === 0 ? 'a' : 'b';
+          const achievementVersion = achievementId === 'a' && i >= 6 ? 2 : 1;
+          const c = makeCredential(list, { statusIndex: i, achievementId, achievementVersion, issuedAt: at(i) });
+          await s.insertCredential(c, issuedEvent(c));
+          made.push(c);
+        }
+        const revokeEvent = (c: StoredCredential): AuditEvent => ({ at: at(30), actor: 'cli', action: 'credential.revoked', target: c.id });
+        made[1] = (await s.setCredentialState(made[1]!.id, 'revoked', 'r', revokeEvent(made[1]!)))!;
+        made[4] = (await s.setCredentialState(made[4]!.id, 'revoked', 'r', revokeEvent(made[4]!)))!;
+        made[7] = (await s.setCredentialState(made[7]!.id, 'suspended', 's', revokeEvent(made[7]!)))!;
+        const newestFirst = [...made].reverse();
+        const page = (items: StoredCredential[], total: number) => ({ items, total });
+
+        expect(await s.listCredentials({ limit: 100, offset: 0 })).toEqual(page(newestFirst, 10));
+        expect(await s.listCredentials({ limit: 3, offset: 0 })).toEqual(page(newestFirst.slice(0, 3), 10));
+        expect(await s.listCredentials({ limit: 3, offset: 3 })).toEqual(page(newestFirst.slice(3, 6), 10));
+        expect(await s.listCredentials({ limit: 3, offset: 9 })).toEqual(page(newestFirst.slice(9), 10));
+        expect(await s.listCredentials({ limit: 3, offset: 10 })).toEqual(page([], 10));
+        expect(await s.listCredentials({ limit: 0, offset: 0 })).toEqual(page([], 10));
+
+        const ofA = newestFirst.filter((c) => c.achievementId === 'a');
+        expect(await s.listCredentials({ achievementId: 'a', limit: 2, offset: 1 })).toEqual(page(ofA.slice(1, 3), 5));
+        expect(await s.listCredentials({ achievementId: 'none', limit: 10, offset: 0 })).toEqual(page([], 0));
+
+        expect(await s.listCredentials({ state: 'revoked', limit: 10, offset: 0 })).toEqual(page([made[4]!, made[1]!], 2));
+        expect(await s.listCredentials({ state: 'suspended', limit: 10, offset: 0 })).toEqual(page([made[7]!], 1));
+        expect((await s.listCredentials({ state: 'active', limit: 10, offset: 0 })).total).toBe(7);
+
+        // since is inclusive, and accepts any offset.
+        expect(await s.listCredentials({ since: at(7), limit: 10, offset: 0 })).toEqual(page(newestFirst.slice(0, 3), 3));
+        expect((await s.listCredentials({ since: '2025-03-01T08:07:00+00:00', limit: 10, offset: 0 })).total).toBe(3);
+        expect((await s.listCredentials({ since: '2025-03-01T10:04:30+02:00', limit: 10, offset: 0 })).total).toBe(5); // 08:04:30Z
+
+        expect(await s.listCredentials({ achievementId: 'b', state: 'revoked', since: at(2), limit: 10, offset: 0 })).toEqual(page([], 0));
+        expect(await s.listCredentials({ achievementId: 'b', state: 'revoked', limit: 10, offset: 0 })).toEqual(page([made[1]!], 1));
+        expect(await s.listCredentials({ achievementId: 'a', state: 'active', since: at(3), limit: 1, offset: 1 })).toEqual(
+          page([made[6]!], 2), // a and active since 3: #8, #6
+        );
+
+        await expect(s.listCredentials({ limit: -1, offset: 0 })).rejects.toThrow(RangeError);
+        await expect(s.listCredentials({ since: 'yesterday', limit: 1, offset: 0 })).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('audit log', () => {
+      it('is ordered by seq, pages, and keeps every event of issuing and revoking', async () => {
+        const { s, list } = await withList();
+        await s.appendAudit({ at: at(0), actor: 'cli', action: 'key.created', target: 'k1', detail: { alg: 'ES256', nested: { a: [1, 'two', null] } } });
+        await s.appendAudit({ at: at(0), actor: 'system', action: 'token.created', target: 't1' });
+        const issued: StoredCredential[] = [];
+        for (let i = 0; i < 3; i++) issued.push((await issueWithRetry(s, list, { issuedAt: at(1 + i) })).credential);
+        await s.setCredentialState(issued[1]!.id, 'revoked', 'mistake', { at: at(10), actor: 'tok_admin', action: 'credential.revoked', target: issued[1]!.id });
+
+        const all = await s.listAudit(100, 0);
+        expect(all.total).toBe(6);
+        expect(all.items.map((e) => [e.action, e.target])).toEqual([
+          ['key.created', 'k1'],
+          ['token.created', 't1'],
+          ['credential.issued', issued[0]!.id],
+          ['credential.issued', issued[1]!.id],
+          ['credential.issued', issued[2]!.id],
+          ['credential.revoked', issued[1]!.id],
+        ]);
+        const seqs = all.items.map((e) => e.seq!);
+        expect(seqs.every((n) => Number.isSafeInteger(n))).toBe(true);
+        expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+        expect(new Set(seqs).size).toBe(seqs.length);
+        expect(all.items[0]).toEqual({ seq: seqs[0], at: at(0), actor: 'cli', action: 'key.created', target: 'k1', detail: { alg: 'ES256', nested: { a: [1, 'two', null] } } });
+        expect(all.items[1]).not.toHaveProperty('detail');
+        expect(all.items[2]).toEqual({ ...issuedEvent(issued[0]!), seq: seqs[2] });
+
+        expect(await s.listAudit(2, 2)).toEqual({ items: all.items.slice(2, 4), total: 6 });
+        expect(await s.listAudit(2, 6)).toEqual({ items: [], total: 6 });
+      });
+
+      it('is append-only: the store has no way to change it, and the database refuses UPDATE and DELETE', async () => {
+        const { db, s } = await fresh();
+        await s.appendAudit({ at: at(0), actor: 'cli', action: 'key.created', target: 'k1' });
+        const methods = new Set<string>();
+        for (let o: object | null = s; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+          for (const name of Object.getOwnPropertyNames(o)) methods.add(name);
+        }
+        expect([...methods].filter((m) => /audit/i.test(m)).sort()).toEqual(['appendAudit', 'listAudit']);
+        await expect(db.exec("UPDATE audit_log SET actor = 'someone else'")).rejects.toThrow(/append-only/);
+        await expect(db.exec('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+        expect((await s.listAudit(10, 0)).items).toEqual([{ seq: expect.any(Number), at: at(0), actor: 'cli', action: 'key.created', target: 'k1' }]);
+      });
+    });
+
+    describe('timestamps', () => {
+      it('are ISO strings in and out, normalised to UTC with milliseconds', async () => {
+        const { s } = await fresh();
+        await s.insertToken({ ...makeToken('t1'), createdAt: '2025-03-01T10:00:00+02:00', revokedAt: '2025-03-02T08:00:00.5Z' });
+        expect(await s.findTokenByHash('hash-t1')).toMatchObject({ createdAt: '2025-03-01T08:00:00.000Z', revokedAt: '2025-03-02T08:00:00.500Z' });
+        const now = new Date().toISOString();
+        await s.appendAudit({ at: now, actor: 'cli', action: 'token.created', target: 't1' });
+        expect((await s.listAudit(1, 0)).items[0]!.at).toBe(now);
+      });
+
+      it('refuses timestamps without an offset or that are not dates', async () => {
+        const { s } = await fresh();
+        await expect(s.insertToken({ ...makeToken('t1'), createdAt: '2025-03-01T10:00:00' })).rejects.toThrow(RangeError);
+        await expect(s.insertToken({ ...makeToken('t2'), createdAt: 'not a date' })).rejects.toThrow(RangeError);
+        await expect(s.insertToken({ ...makeToken('t3'), createdAt: '2025-02-30T10:00:00Z' })).rejects.toThrow(RangeError);
+        expect(await s.countTokens()).toBe(0);
+      });
+    });
+  });
+}
+
+storageContract('SQLite (file)', sqliteBackend);
+
+describe.skipIf(!hasPostgres)('PostgreSQL', () => {
+  storageContract(`PostgreSQL (${PG_URL}, schema per test)`, postgresBackend);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Not per backend
+
+describe('migrations list', () => {
+  it('is numbered 1, 2, 3, … with unique names, each with a SQLite and a PostgreSQL body', () => {
+    expect(MIGRATIONS.length).toBeGreaterThan(0);
+    MIGRATIONS.forEach((m, i) => {
+      expect(m.version).toBe(i + 1);
+      expect(m.name).toMatch(/^[a-z0-9_]+$/);
+      expect(m.sqlite.trim()).not.toBe('');
+      expect(m.postgres.trim()).not.toBe('');
+    });
+    expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length);
+  });
+});
+
+describe('openStorage picks the store from the URL', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'microcred-open-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses the accepted forms', () => {
+    expect(parseDatabaseUrl('postgres://u@h:5432/db')).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/db' });
+    expect(parseDatabaseUrl('postgresql://u@h/db?sslmode=require')).toEqual({ kind: 'postgres', url: 'postgresql://u@h/db?sslmode=require' });
+    expect(parseDatabaseUrl('sqlite:./data/microcred.sqlite')).toEqual({ kind: 'sqlite', path: './data/microcred.sqlite' });
+    expect(parseDatabaseUrl('sqlite:///var/lib/microcred.sqlite')).toEqual({ kind: 'sqlite', path: '/var/lib/microcred.sqlite' });
+    expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
+    expect(parseDatabaseUrl('data/microcred.sqlite')).toEqual({ kind: 'sqlite', path: 'data/microcred.sqlite' });
+    expect(() => parseDatabaseUrl('mysql://u@h/db')).toThrow(/unsupported database URL scheme/);
+    expect(() => parseDatabaseUrl('  ')).toThrow(/empty/);
+    expect(() => parseDatabaseUrl('sqlite:')).toThrow(/no SQLite file/);
+  });
+
+  it('opens SQLite for sqlite:PATH and for a plain path, creating the parent directory', async () => {
+    for (const [url, file] of [
+      [`sqlite:${path.join(dir, 'a', 'b', 'one.sqlite')}`, path.join(dir, 'a', 'b', 'one.sqlite')],
+      [path.join(dir, 'c', 'two.sqlite'), path.join(dir, 'c', 'two.sqlite')],
+    ] as const) {
+      const s = await openStorage(url);
+      try {
+        expect(s.kind).toBe('sqlite');
+        await s.migrate();
+        await s.ping();
+        expect(existsSync(file)).toBe(true);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('opens an in-memory SQLite store', async () => {
+    const s = await openStorage('sqlite::memory:');
+    try {
+      await s.migrate();
+      await s.insertToken(makeToken('t1'));
+      expect(await s.countTokens()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it.skipIf(!hasPostgres)('opens PostgreSQL for postgres:// and postgresql:// URLs', async () => {
+    for (const url of [PG_URL, PG_URL.replace(/^postgres:/, 'postgresql:')]) {
+      const s = await openStorage(url);
+      try {
+        expect(s.kind).toBe('postgres');
+        await s.ping();
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('fails to open PostgreSQL with an invalid schema name', async () => {
+    await expect(openPostgresStorage(PG_URL, { schema: 'bad; DROP TABLE x' })).rejects.toThrow(/schema must be/);
+  });
+});
