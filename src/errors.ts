@@ -9,6 +9,9 @@ export const ERROR_CODES = [
   'MC_INPUT_UNREADABLE',
   'MC_INPUT_TOO_LARGE',
   'MC_INPUT_UNRECOGNIZED',
+  // Baked badges (PNG / SVG images carrying a credential)
+  'MC_BAKED_INVALID',
+  'MC_BAKED_NOT_FOUND',
   // Issuance
   'MC_REQUEST_INVALID',
   'MC_CREDENTIAL_INVALID',

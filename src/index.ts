@@ -16,3 +16,4 @@ export {
   type KeyResolver,
   type ResourceFetcher,
 } from './verifier/index.js';
+export { bakePng, bakeSvg, unbake } from './baking/index.js';

@@ -9,6 +9,7 @@ import { registerStack } from './commands/stack.js';
 import { registerServe } from './commands/serve.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerVerify } from './commands/verify.js';
+import { registerBake } from './commands/bake.js';
 import { reportError } from './output.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerIssue(program);
   registerVerify(program);
+  registerBake(program);
   registerLint(program);
   registerStack(program);
   registerProfiles(program);

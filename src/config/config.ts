@@ -39,6 +39,16 @@ export interface ServiceConfig {
   logLevel: string;
   /** SHUTDOWN_GRACE_MS: how long SIGTERM waits for in-flight requests. Default 10000. */
   shutdownGraceMs: number;
+  /** TRUST_REGISTRY: path of a trust registry (JSON, or a VC-JWT signed by TRUST_REGISTRY_ISSUER): issuers shown as recognised. */
+  trustRegistryPath: string | null;
+  /** TRUST_REGISTRY_ISSUER: who must have signed a signed trust registry. */
+  trustRegistryIssuer: string | null;
+  /** VERIFIER_ALLOW_PRIVATE_NETWORKS=true lets the verifier fetch keys and lists from private addresses (intranets, tests). */
+  verifierAllowPrivateNetworks: boolean;
+  /** VERIFIER_ALLOW_HTTP=true lets the verifier fetch keys and lists over plain http (tests only). */
+  verifierAllowHttp: boolean;
+  /** TRUST_PROXY: how many reverse proxies to trust for the client address (rate limits). Default 0. */
+  trustProxy: number;
 }
 
 export class ConfigError extends Error {
@@ -70,7 +80,7 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Serv
     } catch (e) {
       throw new ConfigError('MICROCRED_CONFIG', `cannot read ${env.MICROCRED_CONFIG}: ${(e as Error).message}`);
     }
-    src = { ...Object.fromEntries(Object.entries(file).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), ...env };
+    src = { ...Object.fromEntries(Object.entries(file).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), ...src };
   }
   const port = int(src, 'PORT', 3000, 0, 65535);
   const baseUrlRaw = src.BASE_URL ?? `http://localhost:${port === 0 ? 3000 : port}`;
@@ -90,6 +100,9 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Serv
   if (!isSupportedAlgorithm(keyAlg)) throw new ConfigError('KEY_ALG', 'must be ES256, RS256 or EdDSA');
   const issuerId = src.ISSUER_ID ?? `${baseUrl}/issuer`;
   if (!/^(https?:\/\/|did:web:)/.test(issuerId)) throw new ConfigError('ISSUER_ID', 'must be an http(s) URL or a did:web identifier (keys rotate, so the issuer id cannot be a did:key)');
+  if (issuerId.startsWith('did:web:') && issuerId.slice('did:web:'.length).includes(':')) {
+    throw new ConfigError('ISSUER_ID', 'a did:web id with a path is not supported: the DID document is served at /.well-known/did.json, so use did:web:<host> (with %3A<port> if needed)');
+  }
   let issuerProfile: Record<string, unknown> = {};
   if (src.ISSUER_PROFILE) {
     try {
@@ -120,5 +133,10 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Serv
     bodyLimit: src.BODY_LIMIT ?? '256kb',
     logLevel: src.LOG_LEVEL ?? 'info',
     shutdownGraceMs: int(src, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    trustRegistryPath: src.TRUST_REGISTRY ? resolve(cwd, src.TRUST_REGISTRY) : null,
+    trustRegistryIssuer: src.TRUST_REGISTRY_ISSUER ?? null,
+    verifierAllowPrivateNetworks: src.VERIFIER_ALLOW_PRIVATE_NETWORKS === 'true',
+    verifierAllowHttp: src.VERIFIER_ALLOW_HTTP === 'true',
+    trustProxy: int(src, 'TRUST_PROXY', 0, 0, 10),
   };
 }

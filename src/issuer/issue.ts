@@ -1,13 +1,24 @@
 import { MicrocredError } from '../errors.js';
 import type { Credential } from './build.js';
-import { signCredentialJwt } from './jwt/sign.js';
+import { jwtPayload, signCredentialJwt, signJwtPayload } from './jwt/sign.js';
+import { assertDataIntegritySigner, signCredentialDataIntegrity } from './di/sign.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
 import type { Signer } from './signer.js';
 import { lintRequest } from './lint.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 
+/**
+ * How the credential is secured: `jwt` a VC-JWT (compact JWS); `di` an embedded Data Integrity
+ * proof (eddsa-rdfc-2022, Ed25519 keys only); `both` the Data Integrity proof, and then the
+ * credential with that proof secured as a VC-JWT too (OB 3.0 allows both on one credential).
+ */
+export type IssueFormat = 'jwt' | 'di' | 'both';
+export const ISSUE_FORMATS: readonly IssueFormat[] = ['jwt', 'di', 'both'];
+
 export interface IssueOptions {
   signer: Signer;
+  /** Default 'jwt'. */
+  format?: IssueFormat;
   /** The issuer id. Default: the request's issuer.id, else the DID of the signer's kid. */
   issuerId?: string;
   /** Clock for validFrom. Default: now. */
@@ -15,9 +26,10 @@ export interface IssueOptions {
 }
 
 export interface IssuedCredential {
+  /** The credential; with format 'di' or 'both' it carries its Data Integrity `proof`. */
   credential: Credential;
-  /** The compact JWS (VC-JWT). */
-  jwt: string;
+  /** The compact JWS (VC-JWT); null for format 'di'. For 'both', its payload includes the proof. */
+  jwt: string | null;
   /** Quality-benchmark rules that warned (issuance went ahead; they are kept for the record). */
   warnings: RuleOutcome[];
 }
@@ -27,8 +39,17 @@ function defaultIssuerId(signer: Signer): string | undefined {
   return signer.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
 }
 
-/** Build, check and sign one credential as a VC-JWT. Throws MicrocredError listing every problem. */
+/**
+ * Build, check and sign one credential (by default as a VC-JWT). Throws MicrocredError listing
+ * every problem.
+ */
+export async function issueCredential(request: IssuanceRequest, options: IssueOptions & { format?: 'jwt' | 'both' }): Promise<IssuedCredential & { jwt: string }>;
+export async function issueCredential(request: IssuanceRequest, options: IssueOptions): Promise<IssuedCredential>;
 export async function issueCredential(request: IssuanceRequest, options: IssueOptions): Promise<IssuedCredential> {
+  const format = options.format ?? 'jwt';
+  if (!ISSUE_FORMATS.includes(format)) throw new MicrocredError('MC_USAGE', `format must be one of ${ISSUE_FORMATS.join(', ')}, not ${String(format)}`);
+  // Refuse an unusable key before any work, with the reason.
+  if (format !== 'jwt') assertDataIntegritySigner(options.signer);
   const shape = checkRequestShape(request);
   if (shape.length) throw new MicrocredError('MC_REQUEST_INVALID', `the issuance request has ${shape.length} problem(s)`, { problems: shape });
   const issuerId = options.issuerId ?? request.issuer?.id ?? defaultIssuerId(options.signer);
@@ -45,5 +66,10 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
       problems: failed.map(({ profile, rule }) => ({ path: `${profile}/${rule.id}`, message: `${rule.message}${rule.detail ? ` (${rule.detail})` : ''}`, code: rule.id })),
     });
   }
-  return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings: rules.filter((x) => x.rule.status === 'warning').map((x) => x.rule) };
+  const warnings = rules.filter((x) => x.rule.status === 'warning').map((x) => x.rule);
+  if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
+  const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});
+  if (format === 'di') return { credential: secured, jwt: null, warnings };
+  // 'both': the JWT secures the credential together with its embedded proof.
+  return { credential: secured, jwt: await signJwtPayload(jwtPayload(secured), options.signer), warnings };
 }

@@ -1,6 +1,6 @@
 import { evaluateBenchmarks, type BenchmarkResult } from '../benchmark/evaluate.js';
 import type { Problem } from '../errors.js';
-import { checkJsonLdTerms } from '../lib/jsonld/expand.js';
+import { checkJsonLdTermsCached } from '../lib/jsonld/expand.js';
 import { validateExtensionSchemas } from '../model/schema/validate.js';
 import { buildCredential, type Credential } from './build.js';
 import { checkBuiltCredential } from './check.js';
@@ -42,7 +42,7 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
     ...(options.signer ? checkBuiltCredential(credential, options.signer) : checkBuiltCredential(credential, null)),
     ...validateExtensionSchemas(credential),
   ];
-  problems.push(...(await checkJsonLdTerms(credential)));
+  problems.push(...(await checkJsonLdTermsCached(credential)));
   const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [] });
   for (const id of benchmark.unknown) {
     const declared = benchmark.declared.includes(id);

@@ -15,6 +15,8 @@ export interface StatusListInput {
   /** Indexes whose status bit is set (revoked, or suspended). */
   setIndexes: Iterable<number>;
   now: Date;
+  /** End of the list's validity: a verifier refuses the snapshot after it, so old copies cannot be replayed. */
+  validUntil?: Date;
 }
 
 /** A W3C BitstringStatusListCredential for one purpose. */
@@ -25,6 +27,7 @@ export function buildStatusListCredential(input: StatusListInput): Record<string
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer: input.issuerId,
     validFrom: isoSeconds(input.now),
+    ...(input.validUntil ? { validUntil: isoSeconds(input.validUntil) } : {}),
     credentialSubject: {
       id: `${input.url}#list`,
       type: 'BitstringStatusList',
@@ -37,7 +40,7 @@ export function buildStatusListCredential(input: StatusListInput): Record<string
 /** Signed as a VC-JWT, like the credentials it speaks for. */
 export async function signStatusListCredential(input: StatusListInput, signer: Signer): Promise<string> {
   const credential = buildStatusListCredential(input);
-  return signJwtPayload({ ...credential, iss: input.issuerId, nbf: Math.floor(input.now.getTime() / 1000), jti: input.url }, signer);
+  return signJwtPayload({ ...credential, iss: input.issuerId, nbf: Math.floor(input.now.getTime() / 1000), jti: input.url, ...(input.validUntil ? { exp: Math.floor(input.validUntil.getTime() / 1000) } : {}) }, signer);
 }
 
 /** The two status entries (revocation, suspension) of a credential at one index of a list. */

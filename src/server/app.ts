@@ -12,7 +12,16 @@ import { authenticate, hasScope, SCOPES, createToken, type Scope } from '../serv
 import type { Storage, StoredCredential, StoredToken } from '../storage/types.js';
 import { openApiDocument } from './openapi.js';
 import { problemHandler, sendProblem } from './problem.js';
-import { credentialPage } from './pages.js';
+import { verificationRouter } from './verification.js';
+import { PAGE_CSP } from './verifier-app.js';
+import { verificationPage } from '../web/pages.js';
+import { credentialIdFromCode, linkDigest, verificationPath } from '../web/links.js';
+import { renderCertificate } from '../web/certificate.js';
+import { lookupIssuer, withTrust, type TrustRegistry } from '../verifier/trust.js';
+import { recipientMatches } from '../verifier/recipient.js';
+import type { VerificationReport } from '../verifier/report.js';
+import type { VerifierInput } from '../verifier/input.js';
+import QRCode from 'qrcode';
 
 export interface AppDeps {
   config: ServiceConfig;
@@ -20,6 +29,10 @@ export interface AppDeps {
   keyring: Keyring;
   issuing: IssuingService;
   log: Logger;
+  /** Verifies credentials for the pages (this issuer's keys and status lists are read in-process). */
+  verify: (input: VerifierInput) => Promise<VerificationReport>;
+  /** Issuers shown as recognised (the configured registry plus this service itself). */
+  trust: TrustRegistry;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -74,16 +87,16 @@ function requireJson(req: Request): void {
 }
 
 function summary(c: StoredCredential, issuing: IssuingService) {
-  return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.credentialUrl(c.id) };
+  return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.verificationUrl(c) };
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, storage, keyring, issuing, log } = deps;
+  const { config, storage, keyring, issuing, log, verify, trust } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy);
   app.use(pinoHttp({ logger: log, redact: ['req.headers.authorization', 'req.headers.cookie'], autoLogging: { ignore: (req) => req.url === '/health' } }));
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: PAGE_CSP }));
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
   const publicLimit = rateLimit({
@@ -91,7 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
     limit: config.rateLimitPerMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    handler: (_req, res) => sendProblem(res, 429, 'MC_RATE_LIMITED', 'too many requests; slow down and retry after the time in RateLimit-Reset'),
+    handler: (_req, res) => sendProblem(res, 429, 'MC_RATE_LIMITED', 'too many requests; retry after the number of seconds in Retry-After'),
   });
 
   // --- health --------------------------------------------------------------------------------
@@ -153,10 +166,46 @@ export function createApp(deps: AppDeps): express.Express {
     publicLimit,
     h(async (req, res) => {
       const c = await issuing.get(String(req.params.uuid));
-      res.type('text/html').send(credentialPage(c, issuing));
+      res.redirect(303, verificationPath(c.id, c.jwt));
+    }),
+  );
+
+  // --- employer verification: the page behind the QR code ------------------------------------
+  const byLink = async (code: string, digest: string) => {
+    const id = credentialIdFromCode(code);
+    const c = id ? await storage.getCredential(id) : null;
+    if (!c) throw new ServiceError(404, 'MC_NOT_FOUND', 'no credential behind this link');
+    return { c, digestOk: linkDigest(c.jwt) === digest };
+  };
+  pub.get(
+    '/v/:code/:digest',
+    publicLimit,
+    h(async (req, res) => {
+      const { c, digestOk } = await byLink(String(req.params.code), String(req.params.digest));
+      const report = withTrust(await verify(c.jwt), trust);
+      const issuerId = (c.credential.issuer as { id?: string } | undefined)?.id;
+      const listed = lookupIssuer(trust, issuerId);
+      const value = typeof req.query.recipient === 'string' && req.query.recipient.trim() !== '' ? req.query.recipient.trim().slice(0, 200) : undefined;
+      const identityType = typeof req.query.type === 'string' ? req.query.type : undefined;
+      const uuid = c.id.replace('urn:uuid:', '');
+      res.type('html').set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').send(
+        verificationPage(report, {
+          linkMismatch: !digestOk,
+          trust: listed ? { status: 'recognised', registryName: trust.name, ...(listed.name ? { name: listed.name } : {}), ...(listed.accreditation ? { accreditation: listed.accreditation } : {}) } : { status: 'self-asserted' },
+          recipient: { action: req.path, ...(value !== undefined ? { value, matched: recipientMatches(report, identityType ? { identityType, identifier: value } : value) } : {}), ...(identityType ? { identityType } : {}) },
+          downloads: [
+            { label: 'VC-JWT (.jwt)', href: `/api/v1/credentials/${uuid}.jwt` },
+            { label: 'JSON', href: `/api/v1/credentials/${uuid}.json` },
+            { label: 'Certificate (PDF)', href: `/api/v1/credentials/${uuid}/certificate.pdf` },
+            { label: 'QR code (PNG)', href: `/api/v1/credentials/${uuid}/qr.png` },
+          ],
+          qrSvgHref: `/api/v1/credentials/${uuid}/qr.svg`,
+        }),
+      );
     }),
   );
   app.use(pub);
+  app.use(verificationRouter({ verify, trust: trust.issuers.length ? trust : null, limiter: publicLimit }));
 
   // --- API -----------------------------------------------------------------------------------
   const api = express.Router();
@@ -239,6 +288,54 @@ export function createApp(deps: AppDeps): express.Express {
       res.json({ items: page.items.map((c) => summary(c, issuing)), total: page.total });
     }),
   );
+  // QR codes carry the short verification link, never the credential (which overflows a printable QR).
+  api.get(
+    '/credentials/:uuid/qr.:format',
+    publicLimit,
+    h(async (req, res) => {
+      const c = await issuing.get(String(req.params.uuid));
+      const url = issuing.verificationUrl(c);
+      if (req.params.format === 'svg') {
+        res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+      } else if (req.params.format === 'png') {
+        res.type('image/png').set('Cache-Control', 'public, max-age=86400').send(await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 512 }));
+      } else {
+        throw new ServiceError(404, 'MC_NOT_FOUND', 'QR codes are qr.svg or qr.png');
+      }
+    }),
+  );
+  api.get(
+    '/credentials/:uuid/certificate.pdf',
+    publicLimit,
+    h(async (req, res) => {
+      const c = await issuing.get(String(req.params.uuid));
+      const url = issuing.verificationUrl(c);
+      const cred = c.credential as { issuer?: { name?: string }; validFrom?: string; credentialSubject?: Record<string, unknown> };
+      const subject = cred.credentialSubject ?? {};
+      const a = (subject.achievement ?? {}) as Record<string, unknown>;
+      const qb = (a.qualityBenchmark ?? {}) as Record<string, unknown>;
+      const name = (Array.isArray(subject.identifier) ? (subject.identifier as Array<Record<string, unknown>>) : []).find((i) => i.identityType === 'name' && i.hashed === false)?.identityHash;
+      const facts: Array<[string, string]> = [];
+      if (a.creditsAvailable !== undefined) facts.push(['Credits', `${String(subject.creditsEarned ?? a.creditsAvailable)}${qb.creditSystem ? ` ${String(qb.creditSystem)}` : ''}`]);
+      if (qb.notionalHours !== undefined) facts.push(['Notional hours', String(qb.notionalHours)]);
+      const levels = (Array.isArray(qb.levels) ? (qb.levels as Array<Record<string, unknown>>) : []).map((l) => `${String(l.framework)} ${String(l.code)}`);
+      if (levels.length) facts.push(['Level', levels.join(', ')]);
+      if (qb.modeOfDelivery) facts.push(['Mode of delivery', String(qb.modeOfDelivery)]);
+      const pdf = await renderCertificate({
+        title: String(a.name ?? 'Micro-credential'),
+        ...(typeof a.description === 'string' ? { description: a.description } : {}),
+        issuerName: cred.issuer?.name ?? config.issuerName,
+        ...(typeof name === 'string' ? { learner: name } : {}),
+        issuedOn: String(cred.validFrom ?? c.issuedAt).slice(0, 10),
+        facts,
+        outcomes: (Array.isArray(a.alignment) ? (a.alignment as Array<Record<string, unknown>>) : []).filter((x) => x.targetType === 'ext:LearningOutcome').map((x) => String(x.targetName)),
+        verificationUrl: url,
+        qrPng: await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 600 }),
+        credentialId: c.id,
+      });
+      res.type('application/pdf').set('Content-Disposition', `inline; filename="certificate-${String(req.params.uuid)}.pdf"`).send(pdf);
+    }),
+  );
   // Public by design: the id is an unguessable capability the learner shares; it holds no plaintext personal data.
   api.get(
     '/credentials/:uuid',
@@ -252,7 +349,7 @@ export function createApp(deps: AppDeps): express.Express {
       if (type === 'text/plain') {
         res.type('text/plain').send(c.jwt);
       } else if (type === 'text/html') {
-        res.type('text/html').send(credentialPage(c, issuing));
+        res.redirect(303, verificationPath(c.id, c.jwt));
       } else if (type) {
         res.type(type === 'application/json' ? 'application/json' : 'application/vc+ld+json').send(JSON.stringify(c.credential));
       } else {

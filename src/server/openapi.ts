@@ -64,7 +64,42 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
       '/api/v1/keys/rotate': { post: { summary: 'make a new active key; the old one is retired and stays published', security: bearer('admin'), responses: { '201': json({ type: 'object' }), ...errors } } },
       '/api/v1/keys/{id}/compromise': { post: { summary: 'mark a retired key compromised: credentials it signed stop verifying (MC_KEY_COMPROMISED)', security: bearer('admin'), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), ...errors } } },
       '/api/v1/tokens': { post: { summary: 'create an API token (shown once)', security: bearer('admin'), requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['scopes'], properties: { scopes: { type: 'array', items: { enum: ['issue', 'revoke', 'admin'] } }, label: { type: 'string' } } } } } }, responses: { '201': json({ type: 'object' }), ...errors } } },
+      '/api/v1/verify': VERIFY_PATH,
+      '/verify': { get: { summary: 'the verification page for credentials that did not come from a link (verified in the browser)', responses: { '200': { description: 'HTML' } } } },
+      '/v/{code}/{digest}': { get: { summary: 'the verification page behind a QR code (server-side verdict, works without JavaScript)', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }, { name: 'digest', in: 'path', required: true, schema: { type: 'string' } }, { name: 'recipient', in: 'query', schema: { type: 'string' } }, { name: 'type', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'HTML' }, '404': problem } } },
+      '/api/v1/credentials/{uuid}/qr.svg': { get: { summary: 'QR code of the verification link', parameters: [uuid], responses: { '200': { description: 'SVG', content: { 'image/svg+xml': {} } } } } },
+      '/api/v1/credentials/{uuid}/qr.png': { get: { summary: 'QR code of the verification link', parameters: [uuid], responses: { '200': { description: 'PNG', content: { 'image/png': {} } } } } },
+      '/api/v1/credentials/{uuid}/certificate.pdf': { get: { summary: 'printable certificate with the QR code', parameters: [uuid], responses: { '200': { description: 'PDF', content: { 'application/pdf': {} } } } } },
       '/api/v1/audit': { get: { summary: 'the append-only audit log', security: bearer('admin'), parameters: paging, responses: { '200': json({ type: 'object' }), ...errors } } },
     },
+  };
+}
+
+const VERIFY_PATH = {
+  post: {
+    summary: 'verify a credential (compact JWS, JSON, or baked image contents); returns the verification report with a verdict',
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': { schema: { type: 'object', required: ['credential'], properties: { credential: { oneOf: [{ type: 'string' }, { type: 'object' }] }, recipient: { type: 'object', properties: { identifier: { type: 'string' }, identityType: { type: 'string' } }, required: ['identifier'] } } } },
+        'text/plain': { schema: { type: 'string', description: 'a compact JWS' } },
+      },
+    },
+    responses: {
+      '200': { description: 'the report: {verdict: verified | not-verified | could-not-check, verified, format, credential, checks[], recipientMatches?}', content: { 'application/json': {} } },
+      '400': { description: 'problem details', content: { 'application/problem+json': {} } },
+      '415': { description: 'problem details', content: { 'application/problem+json': {} } },
+      '429': { description: 'problem details', content: { 'application/problem+json': {} } },
+    },
+  },
+};
+
+/** The verifier-only service's OpenAPI description. */
+export function openApiVerifierDocument(baseUrl: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'microcred verifier', version: '1', description: 'Verify Open Badges 3.0 credentials from any issuer.' },
+    servers: [{ url: baseUrl }],
+    paths: { '/api/v1/verify': VERIFY_PATH, '/verify': { get: { summary: 'the verification page (paste, upload, scan)', responses: { '200': { description: 'HTML' } } } } },
   };
 }

@@ -9,6 +9,12 @@ import { createToken } from '../service/tokens.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { createApp } from './app.js';
+import { createGuardedFetcher } from '../lib/net/guarded-fetch.js';
+import type { ResourceFetcher } from '../lib/net/types.js';
+import { createVerifier } from '../verifier/verify.js';
+import { didWebToUrl } from '../verifier/keys/resolve.js';
+import type { TrustRegistry } from '../verifier/trust.js';
+import { loadTrustRegistry } from './trust-loader.js';
 
 export interface RunningService {
   url: string;
@@ -53,7 +59,15 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     bootstrapToken = secret;
   }
   const issuing = new IssuingService(storage, keyring, config);
-  const app = createApp({ config, storage, keyring, issuing, log });
+  const network = createGuardedFetcher({ allowHttp: config.verifierAllowHttp, allowPrivateNetworks: config.verifierAllowPrivateNetworks });
+  const verify = createVerifier({ fetcher: selfFetcher(config, keyring, issuing, network) });
+  const registry = await loadTrustRegistry(config, verify);
+  // The service vouches for itself on its own pages; other issuers are recognised only through the registry.
+  const trust: TrustRegistry = {
+    name: registry?.name ?? 'this issuer service',
+    issuers: [{ id: config.issuerId, name: String(issuing.issuerProfile().name) }, ...(registry?.issuers ?? [])],
+  };
+  const app = createApp({ config, storage, keyring, issuing, log, verify, trust });
   const server = createServer(app);
   // Slow-loris protection and keep-alive hygiene.
   server.headersTimeout = 15_000;
@@ -67,8 +81,24 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   let closing: Promise<void> | null = null;
+  // While shutting down, every response closes its connection, and idle sockets are closed as
+  // responses finish, so keep-alive clients (load balancers) move on instead of holding us open.
+  const inFlight = new Set<import('node:http').ServerResponse>();
+  const noKeepAlive = (res: import('node:http').ServerResponse) => {
+    res.shouldKeepAlive = false;
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  server.on('request', (_req, res) => {
+    inFlight.add(res);
+    if (closing) noKeepAlive(res);
+    res.on('finish', () => {
+      inFlight.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const close = () =>
     (closing ??= (async () => {
+      for (const res of inFlight) noKeepAlive(res);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
         force.unref();
@@ -82,4 +112,27 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       await storage.close();
     })());
   return { url, server, storage, issuing, keyring, bootstrapToken, close };
+}
+
+/**
+ * The service verifies its own credentials without an HTTP round trip to itself: its key set,
+ * DID document and status lists are answered in-process; everything else goes to the network
+ * through the guarded client.
+ */
+export function selfFetcher(config: ServiceConfig, keyring: Keyring, issuing: IssuingService, network: ResourceFetcher): ResourceFetcher {
+  const didUrl = config.issuerId.startsWith('did:web:') ? didWebToUrl(config.issuerId) : null;
+  const json = (url: string, type: string, body: unknown) => ({ url, status: 200, contentType: type, body: new TextEncoder().encode(JSON.stringify(body)), maxAgeSec: 0 });
+  return async (url, init) => {
+    const clean = url.split('#')[0]!;
+    if (clean === `${config.baseUrl}/.well-known/jwks.json`) return json(clean, 'application/jwk-set+json', await keyring.jwks());
+    if (didUrl && clean === didUrl) return json(clean, 'application/did+json', await keyring.didDocument());
+    if (clean.startsWith(`${config.baseUrl}/status/`)) {
+      const m = /^\/status\/([^/]+)\/(revocation|suspension)$/.exec(clean.slice(config.baseUrl.length));
+      if (m) {
+        const { jwt } = await issuing.statusList(m[1]!, m[2] as 'revocation' | 'suspension');
+        return { url: clean, status: 200, contentType: 'application/vc+jwt', body: new TextEncoder().encode(jwt), maxAgeSec: 0 };
+      }
+    }
+    return network(url, init);
+  };
 }

@@ -8,6 +8,7 @@ import type { RuleOutcome } from '../benchmark/types.js';
 import { StorageConflictError, type CredentialState, type Storage, type StoredAchievement, type StoredCredential } from '../storage/types.js';
 import type { ServiceConfig } from '../config/config.js';
 import type { Keyring } from './keyring.js';
+import { verificationPath } from '../web/links.js';
 
 /** Errors the HTTP layer maps to problem details; `code` is the stable problem code. */
 export class ServiceError extends Error {
@@ -52,6 +53,11 @@ export class IssuingService {
 
   credentialUrl(credentialId: string): string {
     return `${this.config.baseUrl}/credentials/${credentialId.replace(/^urn:uuid:/, '')}`;
+  }
+
+  /** The short public link employers open (and the QR code encodes), bound to the exact JWT. */
+  verificationUrl(c: Pick<StoredCredential, 'id' | 'jwt'>): string {
+    return `${this.config.baseUrl}${verificationPath(c.id, c.jwt)}`;
   }
 
   // --- achievements -------------------------------------------------------------------------
@@ -207,12 +213,17 @@ export class IssuingService {
     if (!list) throw new ServiceError(404, 'MC_NOT_FOUND', `no status list ${listId}`);
     const indexes = (await this.storage.statusIndexes(listId, purpose === 'revocation' ? 'revoked' : 'suspended')).sort((a, b) => a - b);
     const { signer, key } = await this.keyring.activeSigner();
-    const etag = `"${createHash('sha256').update(`${listId}|${purpose}|${key.id}|${indexes.join(',')}`).digest('base64url').slice(0, 27)}"`;
+    // Lists are valid for two days from the start of the current UTC day: every server process
+    // signs the same window (so ETags agree), and a replayed old snapshot expires.
+    const day = Math.floor(this.clock().getTime() / 86_400_000);
+    // Weak: two processes sign the same content with different (randomized) signatures.
+    const etag = `W/"${createHash('sha256').update(`${listId}|${purpose}|${key.id}|${day}|${indexes.join(',')}`).digest('base64url').slice(0, 27)}"`;
     const cacheKey = `${listId}|${purpose}`;
     const cached = this.listCache.get(cacheKey);
     if (cached?.etag === etag) return cached;
     const url = `${this.config.baseUrl}/status/${listId}/${purpose}`;
-    const jwt = await signStatusListCredential({ issuerId: this.config.issuerId, url, purpose, size: list.size, setIndexes: indexes, now: this.clock() }, signer);
+    const validFrom = new Date(day * 86_400_000);
+    const jwt = await signStatusListCredential({ issuerId: this.config.issuerId, url, purpose, size: list.size, setIndexes: indexes, now: validFrom, validUntil: new Date(validFrom.getTime() + 2 * 86_400_000) }, signer);
     const fresh = { etag, jwt };
     this.listCache.set(cacheKey, fresh);
     return fresh;

@@ -14,3 +14,4 @@ export { stackCredentials, type StackOptions, type StackReport, type StackedCred
 export { evaluateBenchmarks, type BenchmarkResult, type EvaluateOptions } from '../benchmark/evaluate.js';
 export { loadProfiles, profileIds } from '../benchmark/registry.js';
 export type { ProfileDefinition, ProfileReport, RuleOutcome, RuleDefinition } from '../benchmark/types.js';
+export { parseTrustRegistry, trustRegistryFromReport, checkTrust, withTrust, lookupIssuer, type TrustRegistry } from './trust.js';

@@ -1,5 +1,7 @@
 import { decodeUtf8, parseCompactJws, type ParsedCompactJws } from '../lib/jws/compact.js';
 import type { CheckCode, CredentialFormat } from './report.js';
+import { sniffImage, unbake, type ImageFormat } from '../baking/index.js';
+import { isMicrocredError } from '../errors.js';
 
 export type ParsedInput =
   | { ok: true; kind: 'jws'; jws: ParsedCompactJws; token: string }
@@ -68,3 +70,32 @@ export function formatOf(kind: 'jws' | 'json', payload: Record<string, unknown> 
   if (kind === 'jws') return payload && typeof payload.vc === 'object' && payload.vc !== null ? 'vc-jwt-v1' : 'vc-jwt';
   return payload && payload.proof !== undefined ? 'data-integrity' : 'json-unsecured';
 }
+
+// --- baked badges (src/baking) ---------------------------------------------------------------
+
+/** A baked PNG/SVG image, unbaked: the credential it carries, or why it carries none. */
+export type UnbakedInput =
+  | { ok: true; image: ImageFormat; credential: string }
+  | { ok: false; code: CheckCode; message: string };
+
+const BAKED_CODES: readonly CheckCode[] = ['MC_BAKED_INVALID', 'MC_BAKED_NOT_FOUND', 'MC_INPUT_TOO_LARGE', 'MC_INPUT_UNRECOGNIZED'];
+
+/**
+ * When the input is a baked badge image (PNG bytes by their signature; SVG bytes or text by an
+ * XML prolog, comment, DOCTYPE or `<svg`), take its credential out; `null` for anything else.
+ * A compact JWS or JSON never starts like an image, so nothing else is diverted.
+ */
+export function unbakeInput(input: VerifierInput, maxImageBytes: number, maxCredentialBytes: number): UnbakedInput | null {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) return null;
+  const image = sniffImage(input);
+  if (!image) return null;
+  try {
+    // The credential is held to the verifier's input limit (parseInput checks it again).
+    const credentialLimit = Math.max(1, Math.floor(Math.min(maxCredentialBytes, Number.MAX_SAFE_INTEGER))) || 1;
+    return { ok: true, image, credential: unbake(input, { maxImageBytes, maxCredentialBytes: credentialLimit }).credential };
+  } catch (e) {
+    const code = isMicrocredError(e) && (BAKED_CODES as readonly string[]).includes(e.code) ? (e.code as CheckCode) : 'MC_BAKED_INVALID';
+    return { ok: false, code, message: `a baked ${image.toUpperCase()} badge: ${(e as Error).message}` };
+  }
+}
+// --- end baked badges ------------------------------------------------------------------------

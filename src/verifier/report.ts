@@ -39,6 +39,9 @@ export type CheckCode =
   | 'MC_PAYLOAD_NOT_OBJECT'
   | 'MC_LEGACY_VCDM11'
   | 'MC_VC_CLAIM_CONTEXT_MISMATCH'
+  // baked badges (PNG / SVG images)
+  | 'MC_BAKED_INVALID'
+  | 'MC_BAKED_NOT_FOUND'
   // header
   | 'MC_ALG_NOT_ALLOWED'
   | 'MC_HEADER_TYP_INVALID'

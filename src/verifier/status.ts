@@ -76,6 +76,10 @@ export function createBitstringStatusChecker(verifyList: (bytes: Uint8Array) => 
         return result('status', 'failed', 'MC_STATUS_LIST_INVALID', `the ${purpose} list ${url} does not verify${why ? `: ${why.message}` : ''}`, { list: listReport.checks });
       }
       const list = listReport.credential;
+      // Another of the issuer's own lists, served at this URL, must not answer for it.
+      if (list.id !== url) {
+        return result('status', 'failed', 'MC_STATUS_LIST_INVALID', `the document served at ${url} is the list ${JSON.stringify(list.id ?? null)}, not the list the credential names`);
+      }
       if (issuerIdOf(list) !== issuer) {
         return result('status', 'failed', 'MC_STATUS_LIST_INVALID', `the ${purpose} list ${url} is issued by ${String(issuerIdOf(list))}, not by the credential's issuer`);
       }

@@ -12,15 +12,38 @@ import { passed, result, skipped } from './checks/result.js';
 import { checkContext, checkSchema, checkSubject, checkType, typesOf } from './checks/structure.js';
 import { createBitstringStatusChecker } from './status.js';
 import { checkValidityPeriod, type Clock } from './checks/validity.js';
-import { DEFAULT_MAX_INPUT_BYTES, formatOf, parseInput, type VerifierInput } from './input.js';
+import { DEFAULT_MAX_INPUT_BYTES, formatOf, parseInput, unbakeInput, type VerifierInput } from './input.js';
+import { DEFAULT_MAX_IMAGE_BYTES } from '../baking/index.js';
 import { createKeyResolver, publishedKey, type KeyResolver } from './keys/resolve.js';
 import type { CheckResult, CredentialFormat, VerificationReport } from './report.js';
+// --- Data Integrity (issue #7): the default verifier of embedded proofs ---
+import { verifyDataIntegrityProof } from './di/verify-proof.js';
 
 /** Decides the `status` check for a credential that has `credentialStatus`. */
 export type StatusChecker = (credential: Record<string, unknown>, context: { fetcher: ResourceFetcher; clock: Clock }) => Promise<CheckResult>;
 
-/** Verifies an embedded (Data Integrity) proof; returns the `proof` check. */
-export type ProofVerifier = (credential: Record<string, unknown>, context: { keyResolver: KeyResolver; issuerId: string | undefined }) => Promise<CheckResult>;
+// --- Data Integrity (issue #7) ---
+/** What a ProofVerifier gets besides the credential. */
+export interface ProofContext {
+  keyResolver: KeyResolver;
+  issuerId: string | undefined;
+  /** Keys refused however they are found (the same list the VC-JWT path refuses). */
+  compromisedKeys: readonly PublicJwk[];
+  /** The verifier's clock (for a proof's `expires`). */
+  clock: Clock;
+  /**
+   * The key-binding check of the VC-JWT path, for the key a proof was verified with:
+   * `embedded` when the key came from the credential itself (not from the issuer).
+   */
+  bindKey(key: { jwk: PublicJwk; embedded: boolean }, verificationMethod: string): Promise<CheckResult>;
+}
+
+/**
+ * Verifies embedded (Data Integrity) proofs. Returns the `proof` check, or, in report order, the
+ * `key-resolution`, `key-binding` and `proof` checks (as the default verifier does).
+ */
+export type ProofVerifier = (credential: Record<string, unknown>, context: ProofContext) => Promise<CheckResult | CheckResult[]>;
+// --- end Data Integrity ---
 
 export interface VerifyOptions {
   /** The verifier's notion of "now" (a fixed date or a clock function). Default: the system clock. */
@@ -41,10 +64,12 @@ export interface VerifyOptions {
   checkStatus?: StatusChecker;
   /** When the status cannot be checked: fail the credential (default, fail-closed) or only warn. */
   statusFailure?: 'fail' | 'warn';
-  /** Verifies Data Integrity proofs of JSON credentials. */
+  /** Verifies Data Integrity proofs of JSON credentials. Default: eddsa-rdfc-2022 (and deprecated eddsa-2022, Ed25519Signature2020). */
   verifyProof?: ProofVerifier;
   /** Largest input accepted, in bytes. Default 512 KiB. */
   maxInputBytes?: number;
+  /** Largest baked badge image (PNG/SVG) accepted, in bytes; its credential must still fit maxInputBytes. Default 10 MiB. */
+  maxImageBytes?: number;
   /** Quality-benchmark profiles the credential must claim and pass (e.g. ['IN-NCrF']). */
   requireProfiles?: string[];
 }
@@ -57,8 +82,9 @@ interface Prepared {
   compromisedKeys: readonly PublicJwk[];
   checkStatus?: StatusChecker;
   statusFailure: 'fail' | 'warn';
-  verifyProof?: ProofVerifier;
+  verifyProof: ProofVerifier;
   maxInputBytes: number;
+  maxImageBytes: number;
   requireProfiles: readonly string[];
 }
 
@@ -74,6 +100,8 @@ function prepare(options: VerifyOptions): Prepared {
   }
   const tolerance = options.clockToleranceSec ?? 60;
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new TypeError('clockToleranceSec must be a non-negative number');
+  const maxImageBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  if (!Number.isSafeInteger(maxImageBytes) || maxImageBytes <= 0) throw new TypeError('maxImageBytes must be a positive integer');
   const now = options.now;
   const clock = (): Clock => ({ now: now === undefined ? new Date() : typeof now === 'function' ? now() : now, toleranceSec: tolerance });
   let fetcher = options.fetcher;
@@ -90,8 +118,9 @@ function prepare(options: VerifyOptions): Prepared {
     compromisedKeys: Object.freeze([...(options.compromisedKeys ?? [])]),
     checkStatus: options.checkStatus,
     statusFailure: options.statusFailure ?? 'fail',
-    verifyProof: options.verifyProof,
+    verifyProof: options.verifyProof ?? verifyDataIntegrityProof,
     maxInputBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
+    maxImageBytes,
     requireProfiles: Object.freeze([...(options.requireProfiles ?? [])]),
   };
   // Status lists are credentials too: they are verified with the same keys, clock and network policy.
@@ -124,6 +153,28 @@ function report(format: CredentialFormat, credential: Record<string, unknown> | 
 export type BodyProfile = 'ob' | 'status-list';
 
 async function run(input: VerifierInput, p: Prepared, profile: BodyProfile = 'ob'): Promise<VerificationReport> {
+  // --- baked badges (src/baking): a PNG/SVG badge image is unbaked, then its credential verified ---
+  if (profile === 'ob') {
+    const baked = unbakeInput(input, p.maxImageBytes, p.maxInputBytes);
+    if (baked && !baked.ok) return report('unknown', null, [result('parse', 'failed', baked.code, baked.message)]);
+    if (baked) return notedAsBaked(await verifyParsed(baked.credential, p, profile), baked.image);
+  }
+  return verifyParsed(input, p, profile);
+}
+
+/** The report of a credential taken out of a baked image says so in its `parse` check. */
+function notedAsBaked(r: VerificationReport, image: 'png' | 'svg'): VerificationReport {
+  const kind = image.toUpperCase();
+  const checks = r.checks.map((c) =>
+    c.check !== 'parse'
+      ? c
+      : { ...c, message: c.status === 'passed' ? `a baked ${kind} badge containing ${c.message}` : `the credential in a baked ${kind} badge: ${c.message}`, details: c.details ?? { bakedImage: image } },
+  );
+  return { ...r, checks };
+}
+// --- end baked badges ---
+
+async function verifyParsed(input: VerifierInput, p: Prepared, profile: BodyProfile): Promise<VerificationReport> {
   const parsed = parseInput(input, p.maxInputBytes);
   if (!parsed.ok) return report('unknown', null, [result('parse', 'failed', parsed.code, parsed.message)]);
   if (parsed.kind === 'json') return verifyJson(parsed.document, p, profile);
@@ -271,10 +322,18 @@ async function verifyJson(document: Record<string, unknown>, p: Prepared, profil
   const format = formatOf('json', document);
   if (document.proof === undefined) {
     checks.push(result('proof', 'failed', 'MC_PROOF_MISSING', 'the credential carries no proof: nothing shows who issued it'));
-  } else if (!p.verifyProof) {
-    checks.push(result('proof', 'failed', 'MC_PROOF_UNSUPPORTED', 'embedded (Data Integrity) proofs are not verified by this verifier configuration'));
   } else {
-    checks.push(await p.verifyProof(document, { keyResolver: p.keyResolver, issuerId: issuerIdOf(document) }));
+    // --- Data Integrity (issue #7) ---
+    const issuerId = issuerIdOf(document);
+    const proofChecks = await p.verifyProof(document, {
+      keyResolver: p.keyResolver,
+      issuerId,
+      compromisedKeys: p.compromisedKeys,
+      clock: p.clock(),
+      bindKey: (key, verificationMethod) => checkKeyBinding(key, verificationMethod, issuerId, p.keyResolver),
+    });
+    checks.push(...[proofChecks].flat());
+    // --- end Data Integrity ---
   }
   checks.push(...(await checkCredentialBody(document, legacy, p, profile)));
   return report(format, document, checks);

@@ -2,18 +2,30 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/config.js';
 import { MicrocredError } from '../../errors.js';
 import { startService } from '../../server/start.js';
+import { startVerifierService } from '../../server/verifier-app.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the issuer service (configuration from environment variables; see README)')
-    .action(async () => {
+    .option('--verifier-only', 'run only the verification pages and POST /api/v1/verify: no keys, no database')
+    .action(async (opts: { verifierOnly?: boolean }) => {
       let config;
       try {
         config = loadConfig();
       } catch (e) {
         if (e instanceof ConfigError) throw new MicrocredError('MC_USAGE', `configuration: ${e.message}`);
         throw e;
+      }
+      if (opts.verifierOnly) {
+        const verifier = await startVerifierService(config);
+        process.stdout.write(`microcred verifier listening on ${verifier.url} (verifier only: no keys, no database)\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => void verifier.close().then(resolve);
+          process.once('SIGTERM', stop);
+          process.once('SIGINT', stop);
+        });
+        return;
       }
       const service = await startService(config);
       process.stdout.write(`microcred issuer service listening on ${service.url}\n  public URL ${config.baseUrl}  issuer ${config.issuerId}  storage ${service.storage.kind}\n`);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { MicrocredError } from '../../errors.js';
-import { verifyCredential } from '../../verifier/verify.js';
+import { verifyCredential, type VerifyOptions } from '../../verifier/verify.js';
+import { withTrust } from '../../verifier/trust.js';
+import { loadTrustRegistry } from '../../server/trust-loader.js';
 import type { CheckResult, VerificationReport } from '../../verifier/report.js';
 import { readInput } from '../io.js';
 import { CliExit } from '../output.js';
@@ -13,6 +15,9 @@ interface VerifyCliOptions {
   allowPrivateNetwork?: boolean;
   statusWarn?: boolean;
   requireProfile?: string[];
+  trust?: string;
+  trustIssuer?: string;
+  requireTrusted?: boolean;
 }
 
 const MARK: Record<CheckResult['status'], string> = { passed: '✓', failed: '✗', warning: '!', skipped: '-' };
@@ -33,7 +38,7 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('verify a credential: exit 0 verified, 1 not verified, 2 unusable input or usage')
-    .argument('<input>', 'a .jwt or .json file, or - for stdin')
+    .argument('<input>', 'a .jwt, .json, baked .png or .svg file, or - for stdin')
     .option('--json', 'print the full verification report as JSON')
     .option('--now <datetime>', 'judge dates as of this time (ISO 8601), instead of now')
     .option('--clock-skew <seconds>', 'allowed clock skew in seconds', '60')
@@ -41,6 +46,9 @@ export function registerVerify(program: Command): void {
     .option('--allow-private-network', 'allow keys and status lists on loopback/private addresses (testing, intranets)')
     .option('--status-warn', 'if the status list cannot be fetched, warn instead of failing')
     .option('--require-profile <id...>', 'fail unless the credential claims and passes these quality-benchmark profiles')
+    .option('--trust <file>', 'a trust registry (JSON, or a VC-JWT with --trust-issuer): adds a trust check')
+    .option('--trust-issuer <id>', 'who must have signed a signed trust registry')
+    .option('--require-trusted', 'fail unless the issuer is in the trust registry (default: only warn)')
     .action(async (input: string, opts: VerifyCliOptions) => {
       const bytes = await readInput(input);
       let now: Date | undefined;
@@ -50,13 +58,18 @@ export function registerVerify(program: Command): void {
       }
       const skew = Number(opts.clockSkew);
       if (!Number.isFinite(skew) || skew < 0) throw new MicrocredError('MC_USAGE', '--clock-skew must be a non-negative number of seconds');
-      const report = await verifyCredential(bytes, {
+      const verifyOptions: VerifyOptions = {
         ...(now ? { now } : {}),
         clockToleranceSec: skew,
         fetchPolicy: { allowHttp: !!opts.allowHttp, allowPrivateNetworks: !!opts.allowPrivateNetwork },
         statusFailure: opts.statusWarn ? 'warn' : 'fail',
         requireProfiles: opts.requireProfile ?? [],
-      });
+      };
+      let registry = null;
+      if (opts.trust) {
+        registry = await loadTrustRegistry({ trustRegistryPath: opts.trust, trustRegistryIssuer: opts.trustIssuer ?? null }, (jwt) => verifyCredential(jwt, verifyOptions));
+      }
+      const report = withTrust(await verifyCredential(bytes, verifyOptions), registry, !!opts.requireTrusted);
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       const unusable = report.checks.length === 1 && report.checks[0]!.check === 'parse' && report.checks[0]!.status === 'failed';
       throw new CliExit(report.verified ? 0 : unusable ? 2 : 1);

@@ -1,6 +1,39 @@
 import jsonld from 'jsonld';
+import { LRUCache } from 'lru-cache';
 import type { Problem } from '../../errors.js';
 import { documentLoader } from './loader.js';
+
+/**
+ * Whether every term is defined depends only on the document's shape: its keys, its types, its
+ * contexts, and whether string values are absolute IRIs. Credentials of one achievement share a
+ * shape, so JSON-LD expansion (milliseconds each) runs once per shape, not once per credential.
+ */
+export function jsonLdShape(v: unknown, key = ''): string {
+  if (Array.isArray(v)) return `[${v.map((x) => jsonLdShape(x, key)).join(',')}]`;
+  if (v === null) return 'n';
+  switch (typeof v) {
+    case 'object':
+      return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}:${jsonLdShape(x, k)}`).join(',')}}`;
+    case 'string':
+      if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') return JSON.stringify(v);
+      return /^[a-z][a-z0-9+.-]*:/i.test(v) ? 'i' : 's';
+    default:
+      return typeof v === 'number' ? '0' : 'b';
+  }
+}
+
+const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
+
+/** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
+export async function checkJsonLdTermsCached(document: Record<string, unknown>): Promise<Problem[]> {
+  const shape = jsonLdShape(document);
+  let problems = shapeCache.get(shape);
+  if (!problems) {
+    problems = await checkJsonLdTerms(document);
+    shapeCache.set(shape, problems);
+  }
+  return problems;
+}
 
 /**
  * VCDM 2.0's context maps every undefined term into this namespace through `@vocab`, so safe
