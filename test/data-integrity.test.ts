@@ -15,7 +15,7 @@
  * own kind, never confused with a broken proof.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -34,7 +34,7 @@ import {
   type IssuedCredential,
 } from '../src/issuer/index.js';
 import { bundledContexts } from '../src/lib/jsonld/contexts.js';
-import { canonize, proofOptionsOf, sha256, unsecuredDocumentOf } from '../src/lib/di/rdfc.js';
+import { canonize, canonizeReference, proofOptionsOf, sha256, unsecuredDocumentOf } from '../src/lib/di/rdfc.js';
 import { encodeMultibaseBase58btc, decodeMultibase } from '../src/lib/di/multibase.js';
 import { jwkFromMultikey } from '../src/lib/did/did-key.js';
 import { verifyCredential, type CheckResult, type FetchedResource, type ResourceFetcher, type VerificationReport, type VerifyOptions } from '../src/verifier/index.js';
@@ -163,6 +163,16 @@ describe('Data Integrity issuance', () => {
       expect(err).toBeInstanceOf(MicrocredError);
       expect((err as MicrocredError).code).toBe('MC_ALG_UNSUPPORTED');
       expect((err as MicrocredError).message).toMatch(/need an Ed25519 key/);
+    }
+  });
+
+  it('our RDFC-1.0 (fast expansion) equals jsonld.canonize for our credentials, with and without the quality-benchmark extension', async () => {
+    for (const name of ['basic', 'in-ncrf-data-ethics', 'eu-ects-data-literacy', 'au-nmf-cyber-awareness', 'nz-cloud-fundamentals', 'uk-research-data']) {
+      const request = JSON.parse(readFileSync(join(REPO, `examples/requests/${name}.json`), 'utf8')) as IssuanceRequest;
+      const { credential } = await issue('di', request);
+      for (const input of [unsecuredDocumentOf(credential), proofOptionsOf(credential, proofOf(credential))]) {
+        expect(await canonize(input), name).toBe(await canonizeReference(input));
+      }
     }
   });
 
@@ -354,6 +364,15 @@ describe('Data Integrity tampering and refusals', () => {
     expectCheck(r, 'proof', 'failed', 'MC_DID_METHOD_UNSUPPORTED');
   });
 
+  it('a credential with more proofs than the verifier checks is refused without any key lookup', async () => {
+    const { credential } = await issue('di');
+    const methods = Array.from({ length: 9 }, (_, i) => `did:web:host${i}.example#key-1`);
+    const r = await verify({ ...credential, proof: methods.map((verificationMethod) => ({ ...proofOf(credential), verificationMethod })) });
+    expectCheck(r, 'proof', 'failed', 'MC_PROOF_INVALID');
+    expect(checkOf(r, 'proof').message).toMatch(/9 proofs; at most 8/);
+    expect(r.fetched).toEqual([]);
+  });
+
   it('one valid proof among several suffices', async () => {
     const { credential } = await issue('di');
     const r = await verify({ ...credential, proof: [{ ...proofOf(credential), cryptosuite: 'bbs-2023' }, proofOf(credential)] });
@@ -449,6 +468,27 @@ describe.skipIf(!requireShared(SHARED_SUITE))(SHARED_SUITE, () => {
     // The key came from the credential itself (fragment Multikey or did:key): it was never fetched.
     const method = String(proofOf({ proof: [r.credential!.proof].flat() }).verificationMethod);
     expect(r.fetched.filter((u) => method.startsWith(u))).toEqual([]);
+  });
+
+  it('our RDFC-1.0 (fast expansion) equals jsonld.canonize byte for byte on every example, fixture and proof, and refuses the same ones', async () => {
+    const root = join(SHARED_DIR, EXAMPLES);
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.json'));
+    let compared = 0;
+    let refused = 0;
+    for (const file of files) {
+      const doc = readSharedJson(`${EXAMPLES}/${file.split('\\').join('/')}`) as Record<string, unknown>;
+      if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || doc['@context'] === undefined) continue;
+      const proofs = [doc.proof ?? []].flat().filter((p): p is Record<string, unknown> => p !== null && typeof p === 'object');
+      for (const input of [unsecuredDocumentOf(doc), ...proofs.map((p) => proofOptionsOf(doc, p))]) {
+        const ours = await canonize(input).then((out) => ({ out }), () => 'refused' as const);
+        const reference = await canonizeReference(input).then((out) => ({ out }), () => 'refused' as const);
+        expect(ours, file).toEqual(reference);
+        if (ours === 'refused') refused++;
+        else compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(90);
+    expect(refused).toBeGreaterThan(10);
   });
 
   it('the validator fixtures that are edited after signing, or have broken methods, fail in the proof', async () => {

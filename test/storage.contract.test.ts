@@ -31,6 +31,7 @@ import {
   type StoredAchievement,
   type StoredCredential,
   type StoredKey,
+  type StoredOffer,
   type StoredToken,
 } from '../src/storage/index.js';
 
@@ -876,6 +877,154 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         await expect(db.exec("UPDATE audit_log SET actor = 'someone else'")).rejects.toThrow(/append-only/);
         await expect(db.exec('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
         expect((await s.listAudit(10, 0)).items).toEqual([{ seq: expect.any(Number), at: at(0), actor: 'cli', action: 'key.created', target: 'k1' }]);
+      });
+    });
+
+    describe('OpenID4VCI offers, access tokens and nonces', () => {
+      const makeOffer = (credentialId: string, overrides: Partial<StoredOffer> = {}): StoredOffer => {
+        const id = overrides.id ?? randomUUID();
+        return {
+          id,
+          lookupHash: `lookup-${id}`,
+          codeHash: `code-${id}`,
+          txCodeHash: `pin-${id}`,
+          credentialId,
+          configurationId: 'OpenBadgeCredential_jwt',
+          state: 'pending',
+          attempts: 0,
+          createdAt: at(0),
+          expiresAt: at(60),
+          createdBy: 'token:t1',
+          holderId: null,
+          issuedCredentialId: null,
+          redeemedAt: null,
+          ...overrides,
+        };
+      };
+      const created = (o: StoredOffer): AuditEvent => ({ at: o.createdAt, actor: o.createdBy, action: 'offer.created', target: o.id, detail: { credentialId: o.credentialId } });
+      const exchange = (s: Storage, o: StoredOffer, txCodeHash: string | null, minutes = 1, maxAttempts = 3) =>
+        s.exchangeOfferCode({ codeHash: o.codeHash, txCodeHash, now: at(minutes), maxAttempts, token: { hash: `at-${randomUUID()}`, createdAt: at(minutes), expiresAt: at(minutes + 10) } });
+
+      /** A store with one issued credential to make offers for. */
+      async function withCredential(): Promise<{ db: TestDatabase; s: Storage; credential: StoredCredential }> {
+        const { db, s, list } = await withList();
+        const { credential } = await issueWithRetry(s, list);
+        return { db, s, credential };
+      }
+
+      it('stores offers, finds them by id and by lookup hash, and refuses a taken hash', async () => {
+        const { s, credential } = await withCredential();
+        const offer = makeOffer(credential.id, { createdAt: '2025-03-01T10:00:00+02:00', expiresAt: '2025-03-08T08:00:00Z' });
+        await s.insertOffer(offer, created(offer));
+        const normalised = { ...offer, createdAt: '2025-03-01T08:00:00.000Z', expiresAt: '2025-03-08T08:00:00.000Z' };
+        expect(await s.getOffer(offer.id)).toEqual(normalised);
+        expect(await s.findOfferByLookupHash(offer.lookupHash)).toEqual(normalised);
+        expect(await s.getOffer(randomUUID())).toBeNull();
+        expect(await s.findOfferByLookupHash('nope')).toBeNull();
+        await expectConflict(s.insertOffer(makeOffer(credential.id, { lookupHash: offer.lookupHash }), created(offer)), 'duplicate');
+        await expectConflict(s.insertOffer(makeOffer(credential.id, { codeHash: offer.codeHash }), created(offer)), 'duplicate');
+        // An offer needs a credential that exists.
+        await expect(s.insertOffer(makeOffer(`urn:uuid:${randomUUID()}`), created(offer))).rejects.toThrow();
+        expect((await s.listAudit(10, 0)).items.filter((e) => e.action === 'offer.created').map((e) => e.target)).toEqual([offer.id]);
+      });
+
+      it('exchanges a code once: unknown, expired, transaction code missing, unexpected and wrong (counted, then locked)', async () => {
+        const { s, credential } = await withCredential();
+        const pin = makeOffer(credential.id);
+        const noPin = makeOffer(credential.id, { txCodeHash: null });
+        const expired = makeOffer(credential.id, { expiresAt: at(1) });
+        const locked = makeOffer(credential.id);
+        for (const o of [pin, noPin, expired, locked]) await s.insertOffer(o, created(o));
+
+        expect(await s.exchangeOfferCode({ codeHash: 'nope', txCodeHash: null, now: at(1), maxAttempts: 3, token: { hash: 'x', createdAt: at(1), expiresAt: at(2) } })).toEqual({ kind: 'unknown' });
+        expect(await exchange(s, expired, expired.txCodeHash)).toEqual({ kind: 'expired' });
+        expect(await exchange(s, pin, null)).toEqual({ kind: 'tx-code-missing' });
+        expect(await exchange(s, noPin, 'pin-anything')).toEqual({ kind: 'tx-code-unexpected' });
+        expect(await exchange(s, pin, 'wrong')).toEqual({ kind: 'tx-code-wrong', attemptsLeft: 2 });
+        expect(await s.getOffer(pin.id)).toMatchObject({ state: 'pending', attempts: 1 });
+
+        const token = { hash: 'access-token-hash', createdAt: at(2), expiresAt: at(12) };
+        const ok = await s.exchangeOfferCode({ codeHash: pin.codeHash, txCodeHash: pin.txCodeHash, now: at(2), maxAttempts: 3, token });
+        expect(ok).toEqual({ kind: 'ok', offer: { ...pin, state: 'token-issued', attempts: 1 } });
+        expect(await s.findAccessToken(token.hash)).toEqual({ ...token, offerId: pin.id });
+        expect(await s.findAccessToken('other')).toBeNull();
+        expect(await exchange(s, pin, pin.txCodeHash, 3)).toEqual({ kind: 'used' });
+        expect((await exchange(s, noPin, null)).kind).toBe('ok');
+
+        expect(await exchange(s, locked, 'wrong-1')).toEqual({ kind: 'tx-code-wrong', attemptsLeft: 2 });
+        expect(await exchange(s, locked, 'wrong-2')).toEqual({ kind: 'tx-code-wrong', attemptsLeft: 1 });
+        expect(await exchange(s, locked, 'wrong-3')).toEqual({ kind: 'tx-code-wrong', attemptsLeft: 0 });
+        expect(await s.getOffer(locked.id)).toMatchObject({ state: 'failed', attempts: 3 });
+        expect(await exchange(s, locked, locked.txCodeHash)).toEqual({ kind: 'locked' });
+      });
+
+      it('several stores exchanging one code at once (several servers): exactly one gets the token', async () => {
+        const { db, s, credential } = await withCredential();
+        const offer = makeOffer(credential.id);
+        await s.insertOffer(offer, created(offer));
+        const stores = [s, ...(await Promise.all(Array.from({ length: 3 }, () => open(db))))];
+        const results = await Promise.all(stores.flatMap((store) => [exchange(store, offer, offer.txCodeHash), exchange(store, offer, offer.txCodeHash)]));
+        expect(results.filter((r) => r.kind === 'ok')).toHaveLength(1);
+        expect(results.filter((r) => r.kind === 'used')).toHaveLength(results.length - 1);
+        // Concurrent wrong codes are all counted.
+        const other = makeOffer(credential.id);
+        await s.insertOffer(other, created(other));
+        await Promise.all(stores.map((store) => exchange(store, other, 'wrong', 1, 10)));
+        expect((await s.getOffer(other.id))!.attempts).toBe(stores.length);
+      });
+
+      it('claims a token-issued offer once, gives it back when issuing fails, and records the holder', async () => {
+        const { db, s, list } = await withList();
+        const { credential } = await issueWithRetry(s, list);
+        const offer = makeOffer(credential.id);
+        await s.insertOffer(offer, created(offer));
+        expect(await s.claimOffer(offer.id, at(2))).toBeNull(); // still pending
+        expect((await exchange(s, offer, offer.txCodeHash)).kind).toBe('ok');
+
+        const stores = [s, await open(db), await open(db)];
+        const claims = await Promise.all(stores.map((store) => store.claimOffer(offer.id, at(3))));
+        expect(claims.filter((c) => c !== null)).toEqual([{ ...offer, state: 'redeemed', redeemedAt: at(3) }]);
+        await s.finishOffer(offer.id, null);
+        expect(await s.getOffer(offer.id)).toMatchObject({ state: 'token-issued', redeemedAt: null });
+
+        expect(await s.claimOffer(offer.id, at(4))).toMatchObject({ state: 'redeemed' });
+        const { credential: issued } = await issueWithRetry(s, list);
+        await s.finishOffer(offer.id, { holderId: 'did:key:z6Mkholder', issuedCredentialId: issued.id, audit: { at: at(4), actor: `oid4vci:offer:${offer.id}`, action: 'offer.redeemed', target: offer.id } });
+        expect(await s.getOffer(offer.id)).toEqual({ ...offer, state: 'redeemed', redeemedAt: at(4), holderId: 'did:key:z6Mkholder', issuedCredentialId: issued.id });
+        // Finished for good: neither finished again nor given back.
+        await expect(s.finishOffer(offer.id, { holderId: 'did:key:other', issuedCredentialId: issued.id, audit: { at: at(5), actor: 'x', action: 'offer.redeemed', target: offer.id } })).rejects.toThrow();
+        await s.finishOffer(offer.id, null);
+        expect(await s.getOffer(offer.id)).toMatchObject({ state: 'redeemed', holderId: 'did:key:z6Mkholder' });
+        expect((await s.listAudit(100, 0)).items.filter((e) => e.action === 'offer.redeemed')).toHaveLength(1);
+      });
+
+      it('nonces are single use and expire; concurrent uses of one nonce: exactly one succeeds', async () => {
+        const { db, s } = await fresh();
+        await s.insertNonce('n1', at(0), at(5));
+        await s.insertNonce('n2', at(0), at(5));
+        expect(await s.consumeNonce('n1', at(1))).toBe(true);
+        expect(await s.consumeNonce('n1', at(1))).toBe(false);
+        expect(await s.consumeNonce('unknown', at(1))).toBe(false);
+        expect(await s.consumeNonce('n2', at(5))).toBe(false); // expired at 5
+        await s.insertNonce('n3', at(0), at(5));
+        const stores = [s, await open(db), await open(db)];
+        const uses = await Promise.all(stores.flatMap((store) => [store.consumeNonce('n3', at(1)), store.consumeNonce('n3', at(1))]));
+        expect(uses.filter(Boolean)).toHaveLength(1);
+        await expectConflict(s.insertNonce('n1', at(0), at(5)), 'duplicate');
+      });
+
+      it('purges expired nonces and access tokens, keeping live ones and every offer', async () => {
+        const { s, credential } = await withCredential();
+        const offer = makeOffer(credential.id, { txCodeHash: null });
+        await s.insertOffer(offer, created(offer));
+        await s.exchangeOfferCode({ codeHash: offer.codeHash, txCodeHash: null, now: at(1), maxAttempts: 3, token: { hash: 'old-token', createdAt: at(1), expiresAt: at(2) } });
+        await s.insertNonce('old', at(0), at(2));
+        await s.insertNonce('live', at(0), at(30));
+        expect(await s.purgeExpiredOid4vci(at(10))).toBe(2);
+        expect(await s.findAccessToken('old-token')).toBeNull();
+        expect(await s.consumeNonce('live', at(10))).toBe(true);
+        expect(await s.getOffer(offer.id)).not.toBeNull();
+        expect(await s.purgeExpiredOid4vci(at(10))).toBe(0);
       });
     });
 

@@ -8,6 +8,7 @@ import { registerProfiles } from './commands/profiles.js';
 import { registerStack } from './commands/stack.js';
 import { registerServe } from './commands/serve.js';
 import { registerAdmin } from './commands/admin.js';
+import { registerBatch } from './commands/batch.js';
 import { registerVerify } from './commands/verify.js';
 import { registerBake } from './commands/bake.js';
 import { reportError } from './output.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerProfiles(program);
   registerServe(program);
   registerAdmin(program);
+  registerBatch(program);
   return program;
 }
 

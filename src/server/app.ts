@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import compression from 'compression';
 import { rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -12,7 +13,12 @@ import { authenticate, hasScope, SCOPES, createToken, type Scope } from '../serv
 import type { Storage, StoredCredential, StoredToken } from '../storage/types.js';
 import { openApiDocument } from './openapi.js';
 import { problemHandler, sendProblem } from './problem.js';
+import { refuseHostileJson } from './json-body.js';
+import { LOG_REDACT, withoutQuery } from './logging.js';
 import { verificationRouter } from './verification.js';
+import { batchRouter } from './batch-routes.js';
+import { oid4vciRouter, redactOfferSecrets } from './oid4vci-routes.js';
+import { Oid4vciService } from '../oid4vci/service.js';
 import { PAGE_CSP } from './verifier-app.js';
 import { verificationPage } from '../web/pages.js';
 import { credentialIdFromCode, linkDigest, verificationPath } from '../web/links.js';
@@ -95,9 +101,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(pinoHttp({ logger: log, redact: ['req.headers.authorization', 'req.headers.cookie'], autoLogging: { ignore: (req) => req.url === '/health' } }));
-  app.use(helmet({ contentSecurityPolicy: PAGE_CSP }));
-  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(pinoHttp({ logger: log, redact: LOG_REDACT, serializers: { req: (req) => redactOfferSecrets(withoutQuery(req)) }, autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(helmet({ contentSecurityPolicy: PAGE_CSP, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(compression());
+  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'], verify: refuseHostileJson }));
 
   const publicLimit = rateLimit({
     windowMs: 60_000,
@@ -124,6 +131,13 @@ export function createApp(deps: AppDeps): express.Express {
   // --- public documents ---------------------------------------------------------------------
   // Mounted at '/', so the limiter goes on each public route (router.use would catch every request).
   const pub = express.Router();
+  // Public documents (keys, DID document, status lists, contexts, achievements) may be read by
+  // verifiers running in browsers on other sites: they carry no credentials or personal data.
+  const openCors = (_req: Request, res: Response, next: NextFunction) => {
+    res.set('Access-Control-Allow-Origin', '*');
+    next();
+  };
+  for (const path of ['/.well-known/jwks.json', '/.well-known/did.json', '/status/:listId/:purpose', '/contexts/qb/v1.jsonld', '/schemas/qb/v1.json', '/achievements/:id/v:version', '/issuer']) pub.use(path, openCors);
   pub.get('/openapi.json', publicLimit, (_req, res) => void res.json(openApiDocument(config.baseUrl)));
   pub.get('/.well-known/jwks.json', publicLimit, h(async (_req, res) => void res.type('application/jwk-set+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(await keyring.jwks()))));
   pub.get(
@@ -206,6 +220,9 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(pub);
   app.use(verificationRouter({ verify, trust: trust.issuers.length ? trust : null, limiter: publicLimit }));
+  // OpenID4VCI (issue #6): metadata, offers, token, nonce and credential endpoints; wallet pages.
+  const oid4vci = new Oid4vciService({ credentialIssuer: config.baseUrl, issuerName: String(issuing.issuerProfile().name), storage, issuing, signingAlgorithm: async () => (await keyring.activeSigner()).key.alg });
+  app.use(oid4vciRouter({ service: oid4vci, issuing, log, rateLimitPerMinute: config.rateLimitPerMinute, pageLimit: publicLimit }));
 
   // --- API -----------------------------------------------------------------------------------
   const api = express.Router();
@@ -357,6 +374,18 @@ export function createApp(deps: AppDeps): express.Express {
       }
     }),
   );
+  // OpenID4VCI: a single-use wallet offer that re-issues the credential bound to the wallet's key.
+  api.post(
+    '/credentials/:uuid/offers',
+    auth(storage, 'issue'),
+    h(async (req, res) => {
+      const body = (req.body ?? {}) as { txCode?: unknown; expiresInSec?: unknown };
+      if (req.get('content-length') !== undefined && req.get('content-length') !== '0') requireJson(req);
+      const offer = await oid4vci.createOffer(String(req.params.uuid), body, actorOf(res));
+      // No Location header: the wallet page URL is a capability, and response headers are logged.
+      res.status(201).set('Cache-Control', 'no-store').json(offer);
+    }),
+  );
   api.get(
     '/credentials/:uuid/status',
     auth(storage, 'issue'),
@@ -431,6 +460,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.json(page);
     }),
   );
+  api.use('/batches', batchRouter({ storage, keyring, issuing, config, log, auth: (scope) => auth(storage, scope) }));
   app.use('/api/v1', api);
 
   app.use((req, res) => sendProblem(res, 404, 'MC_NOT_FOUND', `no route for ${req.method} ${req.path}`));

@@ -23,7 +23,7 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
     info: { title: 'microcred issuer service', version: '1', description: 'Issue, publish and revoke Open Badges 3.0 micro-credentials (VC-JWT).' },
     servers: [{ url: baseUrl }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (mc_…) from `microcred tokens create`; scopes issue, revoke, admin (admin implies all)' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (mc_…) from `microcred tokens create`; scopes issue, revoke, admin (admin implies all)' }, oid4vciAccessToken: { type: 'http', scheme: 'bearer', description: 'OpenID4VCI access token from /oid4vci/token' } },
       schemas: {
         Problem: { type: 'object', required: ['type', 'title', 'status', 'code', 'detail'], properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } } }, correlationId: { type: 'string' } } },
         CredentialSummary: { type: 'object', properties: { id: { type: 'string' }, achievementId: { type: 'string' }, achievementVersion: { type: 'integer' }, state: { enum: ['active', 'revoked', 'suspended'] }, stateReason: { type: ['string', 'null'] }, issuedAt: { type: 'string', format: 'date-time' }, verificationUrl: { type: 'string', format: 'uri' } } },
@@ -71,9 +71,47 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
       '/api/v1/credentials/{uuid}/qr.png': { get: { summary: 'QR code of the verification link', parameters: [uuid], responses: { '200': { description: 'PNG', content: { 'image/png': {} } } } } },
       '/api/v1/credentials/{uuid}/certificate.pdf': { get: { summary: 'printable certificate with the QR code', parameters: [uuid], responses: { '200': { description: 'PDF', content: { 'application/pdf': {} } } } } },
       '/api/v1/audit': { get: { summary: 'the append-only audit log', security: bearer('admin'), parameters: paging, responses: { '200': json({ type: 'object' }), ...errors } } },
+      '/api/v1/credentials/{uuid}/offers': {
+        post: {
+          summary: 'OpenID4VCI: create a single-use wallet offer (pre-authorized code) that re-issues the credential bound to the wallet key; the PIN is returned once',
+          security: bearer('issue'),
+          parameters: [uuid],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { txCode: { type: 'boolean', default: true, description: 'require a 6-digit PIN (send it to the learner by another channel)' }, expiresInSec: { type: 'integer', minimum: 1, maximum: 2592000, default: 604800 } } } } } },
+          responses: { '201': json({ type: 'object', required: ['id', 'offerUri', 'offerUrl', 'walletPageUrl', 'expiresAt'], properties: { id: { type: 'string' }, credentialId: { type: 'string' }, offerUri: { type: 'string', description: 'openid-credential-offer://?credential_offer_uri=…' }, offerUrl: { type: 'string', format: 'uri' }, txCode: { type: 'string', pattern: '^[0-9]{6}$' }, walletPageUrl: { type: 'string', format: 'uri' }, expiresAt: { type: 'string', format: 'date-time' } } }, 'created'), ...errors },
+        },
+      },
+      '/api/v1/credentials/{uuid}/badge.png': { get: { summary: 'baked badge: the credential inside the badge image (PNG iTXt)', parameters: [uuid], responses: { '200': { description: 'PNG', content: { 'image/png': {} } }, '404': problem } } },
+      '/api/v1/credentials/{uuid}/badge.svg': { get: { summary: 'baked badge: the credential inside the badge image (SVG)', parameters: [uuid], responses: { '200': { description: 'SVG', content: { 'image/svg+xml': {} } }, '404': problem } } },
+      ...OID4VCI_PATHS,
     },
   };
 }
+
+/** OpenID4VCI 1.0 endpoints (also accepting draft 13 to 15 request shapes). Errors are OAuth-style `{error, error_description}`. */
+const OAUTH_ERROR = { description: 'OAuth 2.0 / OpenID4VCI error', content: { 'application/json': { schema: { type: 'object', required: ['error'], properties: { error: { type: 'string' }, error_description: { type: 'string' }, c_nonce: { type: 'string' }, c_nonce_expires_in: { type: 'integer' } } } } } };
+const secretParam = { name: 'secret', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } };
+const OID4VCI_PATHS = {
+  '/.well-known/openid-credential-issuer': { get: { summary: 'OpenID4VCI Credential Issuer Metadata (jwt_vc_json OpenBadgeCredential; holder binding did:key, did:jwk, jwk)', responses: { '200': { description: 'metadata', content: { 'application/json': {} } } } } },
+  '/.well-known/oauth-authorization-server': { get: { summary: 'OAuth 2.0 Authorization Server Metadata (pre-authorized code grant, anonymous access)', responses: { '200': { description: 'metadata', content: { 'application/json': {} } } } } },
+  '/oid4vci/offers/{secret}': { get: { summary: 'a Credential Offer by reference (single use; 410 once used or expired)', parameters: [secretParam], responses: { '200': { description: 'Credential Offer', content: { 'application/json': {} } }, '404': OAUTH_ERROR, '410': OAUTH_ERROR } } },
+  '/oid4vci/token': {
+    post: {
+      summary: 'token endpoint: pre-authorized code (+ tx_code, or the draft user_pin) for an access token; also returns c_nonce for draft wallets',
+      requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['grant_type', 'pre-authorized_code'], properties: { grant_type: { const: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' }, 'pre-authorized_code': { type: 'string' }, tx_code: { type: 'string' }, user_pin: { type: 'string' }, resource: { type: 'string' } } } } } },
+      responses: { '200': { description: 'access token', content: { 'application/json': { schema: { type: 'object', properties: { access_token: { type: 'string' }, token_type: { const: 'Bearer' }, expires_in: { type: 'integer' }, c_nonce: { type: 'string' }, c_nonce_expires_in: { type: 'integer' } } } } } }, '400': OAUTH_ERROR, '429': OAUTH_ERROR },
+    },
+  },
+  '/oid4vci/nonce': { post: { summary: 'nonce endpoint: a fresh single-use c_nonce for key proofs', responses: { '200': { description: 'nonce', content: { 'application/json': { schema: { type: 'object', properties: { c_nonce: { type: 'string' }, c_nonce_expires_in: { type: 'integer' } } } } } } } } },
+  '/oid4vci/credential': {
+    post: {
+      summary: 'credential endpoint: 1.0 {credential_configuration_id, proofs: {jwt: [...]}} → {credentials: [{credential}]}; drafts {format, credential_definition, proof} → {credential, format, c_nonce}',
+      security: [{ oid4vciAccessToken: [] }],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+      responses: { '200': { description: 'the credential (a VC-JWT) bound to the holder DID', content: { 'application/json': {} } }, '400': OAUTH_ERROR, '401': OAUTH_ERROR },
+    },
+  },
+  '/wallet/{secret}': { get: { summary: "the learner's page for a wallet offer: QR code, openid-credential-offer:// link, downloads", parameters: [secretParam], responses: { '200': { description: 'HTML' }, '404': { description: 'HTML' } } } },
+};
 
 const VERIFY_PATH = {
   post: {

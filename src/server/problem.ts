@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ServiceError } from '../service/issuing.js';
+import { loggableUrl } from './logging.js';
 
 /** RFC 9457 problem details. `type` is a stable URN per code, `code` repeats it for clients. */
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void {
@@ -49,7 +50,7 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     const correlationId = randomUUID();
-    log.error({ err, correlationId, method: req.method, url: req.originalUrl }, 'request failed');
+    log.error({ err, correlationId, method: req.method, url: loggableUrl(req) }, 'request failed');
     sendProblem(res, 500, 'MC_INTERNAL', `the server could not complete the request; quote correlation id ${correlationId}`, { correlationId });
   };
 }

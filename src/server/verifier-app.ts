@@ -1,5 +1,6 @@
 import express from 'express';
 import helmet from 'helmet';
+import compression from 'compression';
 import { rateLimit } from 'express-rate-limit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ import type { ResourceFetcher } from '../lib/net/types.js';
 import { createVerifier } from '../verifier/verify.js';
 import type { TrustRegistry } from '../verifier/trust.js';
 import { problemHandler, sendProblem } from './problem.js';
+import { refuseHostileJson } from './json-body.js';
+import { LOG_REDACT, withoutQuery } from './logging.js';
 import { loadTrustRegistry } from './trust-loader.js';
 import { verificationRouter } from './verification.js';
 import { openApiVerifierDocument } from './openapi.js';
@@ -48,9 +51,10 @@ export function createVerifierApp(deps: VerifierAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(pinoHttp({ logger: log, redact: ['req.headers.authorization', 'req.headers.cookie'], autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(pinoHttp({ logger: log, redact: LOG_REDACT, serializers: { req: withoutQuery }, autoLogging: { ignore: (req) => req.url === '/health' } }));
   app.use(helmet({ contentSecurityPolicy: PAGE_CSP }));
-  app.use(express.json({ limit: '512kb', type: ['application/json', 'application/*+json'] }));
+  app.use(compression());
+  app.use(express.json({ limit: '512kb', type: ['application/json', 'application/*+json'], verify: refuseHostileJson }));
   const limiter = rateLimit({ windowMs: 60_000, limit: config.rateLimitPerMinute, standardHeaders: 'draft-7', legacyHeaders: false, handler: (_req, res) => sendProblem(res, 429, 'MC_RATE_LIMITED', 'too many requests; retry after the number of seconds in Retry-After') });
   const verify = createVerifier({ fetcher: deps.fetcher });
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));

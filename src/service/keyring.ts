@@ -1,4 +1,4 @@
-import { generateKey } from '../issuer/keys/generate.js';
+import { generateKey, type PrivateJwk } from '../issuer/keys/generate.js';
 import { createLocalSigner, type Signer } from '../issuer/signer.js';
 import type { JwsAlgorithm } from '../lib/jws/algorithms.js';
 import { jwkThumbprint, toPublicJwk } from '../lib/keys/jwk.js';
@@ -62,6 +62,16 @@ export class Keyring {
       this.signers.set(key.id, signer);
     }
     return { signer, key };
+  }
+
+  /**
+   * The active private key, for the batch worker pool only (passed once to worker threads of
+   * this process; never logged, stored unencrypted or sent anywhere).
+   */
+  async activePrivateKeyForWorkers(): Promise<{ privateJwk: PrivateJwk; kid: string; keyId: string }> {
+    const key = (await this.storage.listKeys()).find((k) => k.state === 'active');
+    if (!key) throw new Error('no active signing key');
+    return { privateJwk: JSON.parse(this.kek.decrypt(key.encryptedPrivateJwk)) as PrivateJwk, kid: this.kidFor(key.id), keyId: key.id };
   }
 
   /** The public JWK Set: active and retired keys, and compromised ones marked `revoked`. */

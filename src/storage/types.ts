@@ -73,9 +73,48 @@ export interface AuditEvent {
   at: string;
   /** Who: a token id, `cli`, or `system`. */
   actor: string;
-  action: 'credential.issued' | 'credential.revoked' | 'credential.suspended' | 'credential.unsuspended' | 'key.created' | 'key.rotated' | 'key.compromised' | 'token.created' | 'token.revoked' | 'achievement.created' | 'achievement.versioned';
+  action: 'credential.issued' | 'credential.revoked' | 'credential.suspended' | 'credential.unsuspended' | 'key.created' | 'key.rotated' | 'key.compromised' | 'token.created' | 'token.revoked' | 'achievement.created' | 'achievement.versioned' | 'offer.created' | 'offer.redeemed' | 'batch.created';
   target: string;
   detail?: Record<string, unknown>;
+}
+
+export type BatchState = 'validated' | 'running' | 'done' | 'failed';
+export type BatchRowState = 'pending' | 'invalid' | 'issued';
+
+export interface StoredBatch {
+  id: string;
+  achievementId: string;
+  achievementVersion: number;
+  state: BatchState;
+  /** File name or "api" upload label, for people. */
+  source: string;
+  /** Who started it: a token id or `cli`. */
+  createdBy: string;
+  createdAt: string;
+  /** Row counts by state (computed by the store). */
+  counts: Record<BatchRowState, number>;
+}
+
+export interface StoredBatchRow {
+  batchId: string;
+  line: number;
+  learner: string;
+  /** The per-learner issuance body (credentialSubject, evidence…), as validated. */
+  body: Record<string, unknown>;
+  /** Learner + achievement version: the same learner is never issued twice. */
+  idempotencyKey: string;
+  state: BatchRowState;
+  credentialId: string | null;
+  /** Why an invalid row was refused. */
+  problems: Array<{ path: string; message: string; code?: string }> | null;
+}
+
+/** Outcome of one row of `commitBatchCredentials`. */
+export interface BatchCommit {
+  line: number;
+  /** issued: stored now; existing: the learner already had it (the row points at that credential); retry: status index taken, draw another. */
+  outcome: 'issued' | 'existing' | 'retry';
+  credentialId: string | null;
 }
 
 export interface Page<T> {
@@ -91,6 +130,66 @@ export interface CredentialFilter {
   limit: number;
   offset: number;
 }
+
+// --- OpenID4VCI (issue #6) -------------------------------------------------------------------
+
+/**
+ * pending: offered, the pre-authorized code not used yet; token-issued: the code was exchanged
+ * for an access token; redeemed: a credential was issued with that token; failed: too many
+ * wrong transaction codes. Only pending → token-issued → redeemed moves forward.
+ */
+export type OfferState = 'pending' | 'token-issued' | 'redeemed' | 'failed';
+
+/**
+ * A single-use OpenID4VCI credential offer (pre-authorized code flow) for a stored credential.
+ * No secret is stored in the clear: the offer's URL secret, its pre-authorized code and its
+ * transaction code are kept only as hashes.
+ */
+export interface StoredOffer {
+  /** Public id (uuid) for the institution and the audit log. */
+  id: string;
+  /** SHA-256 (hex) of the secret in the offer's URLs (offer by reference, wallet page). Unique. */
+  lookupHash: string;
+  /** SHA-256 (hex) of the pre-authorized code. Unique. */
+  codeHash: string;
+  /** Keyed hash of the transaction code (PIN), or null when the offer needs none. */
+  txCodeHash: string | null;
+  /** The stored credential the offer re-issues, bound to the wallet's key. */
+  credentialId: string;
+  /** The credential configuration offered (issuer metadata key). */
+  configurationId: string;
+  state: OfferState;
+  /** Wrong transaction codes so far. */
+  attempts: number;
+  createdAt: string;
+  expiresAt: string;
+  /** Who created it (a token id, `cli`…). */
+  createdBy: string;
+  /** Set on redemption: the holder DID the new credential was bound to, and that credential. */
+  holderId: string | null;
+  issuedCredentialId: string | null;
+  redeemedAt: string | null;
+}
+
+/** An OpenID4VCI access token (for the credential endpoint), stored as a hash. */
+export interface StoredAccessToken {
+  /** SHA-256 (hex) of the token. */
+  hash: string;
+  offerId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** The outcome of exchanging a pre-authorized code (see Storage.exchangeOfferCode). */
+export type OfferExchange =
+  | { kind: 'ok'; offer: StoredOffer }
+  | { kind: 'unknown' }
+  | { kind: 'expired' }
+  | { kind: 'used' }
+  | { kind: 'locked' }
+  | { kind: 'tx-code-missing' }
+  | { kind: 'tx-code-unexpected' }
+  | { kind: 'tx-code-wrong'; attemptsLeft: number };
 
 /** Thrown by stores for conflicts the caller must handle (e.g. idempotency key reuse). */
 export class StorageConflictError extends Error {
@@ -160,4 +259,52 @@ export interface Storage {
   // Audit log (append-only)
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number, offset: number): Promise<Page<AuditEvent>>;
+
+  // OpenID4VCI offers, access tokens and nonces (issue #6). Single use holds across several
+  // servers on one database: every state change is one atomic, conditional write.
+  /** Insert an offer (and its audit event). Fails with StorageConflictError('duplicate') on a taken id or hash. */
+  insertOffer(offer: StoredOffer, audit: AuditEvent): Promise<void>;
+  getOffer(id: string): Promise<StoredOffer | null>;
+  findOfferByLookupHash(lookupHash: string): Promise<StoredOffer | null>;
+  /**
+   * The token step, atomically: find the pending offer whose code hash is `codeHash`; check its
+   * expiry and transaction code (`txCodeHash`, null when the wallet sent none); a wrong code
+   * counts an attempt, and the `maxAttempts`-th wrong one fails the offer for good; on success
+   * the offer becomes token-issued and `token` is stored with it. Of several concurrent calls
+   * with one code, at most one gets 'ok'.
+   */
+  exchangeOfferCode(input: { codeHash: string; txCodeHash: string | null; now: string; maxAttempts: number; token: Omit<StoredAccessToken, 'offerId'> }): Promise<OfferExchange>;
+  findAccessToken(hash: string): Promise<StoredAccessToken | null>;
+  /** token-issued → redeemed (once: concurrent calls, at most one gets the offer; null otherwise). */
+  claimOffer(id: string, at: string): Promise<StoredOffer | null>;
+  /**
+   * After a claim: record the holder and the credential issued (and the audit event), or with
+   * `result` null give the offer back (redeemed → token-issued) because issuing failed.
+   */
+  finishOffer(id: string, result: { holderId: string; issuedCredentialId: string; audit: AuditEvent } | null): Promise<void>;
+  /** Store a c_nonce (by hash), usable once until `expiresAt`. */
+  insertNonce(hash: string, createdAt: string, expiresAt: string): Promise<void>;
+  /** Use a c_nonce: true once for an unexpired nonce, false for an unknown, used or expired one. */
+  consumeNonce(hash: string, now: string): Promise<boolean>;
+  /** Delete nonces and access tokens that expired before `now`; returns how many rows went. */
+  purgeExpiredOid4vci(now: string): Promise<number>;
+
+  // Cohort batch jobs (issue #8)
+  /** Insert a batch with all its rows (valid ones pending, invalid ones with their problems) in one transaction. */
+  insertBatch(batch: Omit<StoredBatch, 'counts'>, rows: StoredBatchRow[], audit: AuditEvent): Promise<void>;
+  getBatch(id: string): Promise<StoredBatch | null>;
+  listBatches(limit: number, offset: number): Promise<Page<StoredBatch>>;
+  setBatchState(id: string, state: BatchState): Promise<void>;
+  listBatchRows(id: string, filter: { state?: BatchRowState; limit: number; offset: number }): Promise<Page<StoredBatchRow>>;
+  /** The next pending rows, in line order. */
+  pendingBatchRows(id: string, limit: number): Promise<StoredBatchRow[]>;
+  /** Every status index already used on a list (to draw new ones in bulk without collisions). */
+  usedStatusIndexes(listId: string): Promise<number[]>;
+  /**
+   * Store a chunk of a batch in ONE transaction: each credential is inserted unless its status
+   * index is taken (retry) or its idempotency key exists (existing: the row points at the
+   * credential already issued); issued and existing rows are marked so, with one audit event per
+   * new credential. A crash before commit leaves every row of the chunk pending.
+   */
+  commitBatchCredentials(batchId: string, items: Array<{ line: number; credential: StoredCredential }>, actor: string): Promise<BatchCommit[]>;
 }

@@ -2,6 +2,7 @@ import { decodeUtf8, parseCompactJws, type ParsedCompactJws } from '../lib/jws/c
 import type { CheckCode, CredentialFormat } from './report.js';
 import { sniffImage, unbake, type ImageFormat } from '../baking/index.js';
 import { isMicrocredError } from '../errors.js';
+import { checkJsonValue, parseStrictJson } from '../lib/strict-json.js';
 
 export type ParsedInput =
   | { ok: true; kind: 'jws'; jws: ParsedCompactJws; token: string }
@@ -11,6 +12,8 @@ export type ParsedInput =
 export const DEFAULT_MAX_INPUT_BYTES = 512 * 1024;
 
 const COMPACT_JWS = /^[A-Za-z0-9_=+/-]*\.[A-Za-z0-9_=+/-]*\.[A-Za-z0-9_=+/-]*$/;
+/** A JSON header (`eyJ` is base64url of `{"`) and two more segments: a compact JWS, perhaps with more after it. */
+const COMPACT_JWS_PREFIX = /^eyJ[A-Za-z0-9_=+/-]*\.[A-Za-z0-9_=+/-]*\.[A-Za-z0-9_=+/-]*/;
 
 /** What a caller may hand the verifier: a compact JWS, JSON text, bytes of either, or a parsed object. */
 export type VerifierInput = string | Uint8Array | Record<string, unknown>;
@@ -18,9 +21,10 @@ export type VerifierInput = string | Uint8Array | Record<string, unknown>;
 /** Recognise and decode the input without judging it. */
 export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BYTES): ParsedInput {
   if (input !== null && typeof input === 'object' && !(input instanceof Uint8Array)) {
-    return Array.isArray(input)
-      ? { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'a JSON array is not a credential' }
-      : { ok: true, kind: 'json', document: input };
+    if (Array.isArray(input)) return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'a JSON array is not a credential' };
+    // Already parsed, so no duplicate names to find; but depth and size are checked before any recursive check runs.
+    const shape = checkJsonValue(input);
+    return shape.ok ? { ok: true, kind: 'json', document: input } : { ok: false, code: shape.code, message: shape.message };
   }
   let text: string;
   if (input instanceof Uint8Array) {
@@ -38,12 +42,9 @@ export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BY
   text = text.replace(/^\uFEFF/, '').trim();
   if (text === '') return { ok: false, code: 'MC_INPUT_EMPTY', message: 'the input is empty' };
   if (text.startsWith('{')) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      return { ok: false, code: 'MC_JSON_INVALID', message: `the input is not valid JSON (${(e as Error).message})` };
-    }
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok) return { ok: false, code: parsed.code, message: `the input is ${parsed.code === 'MC_JSON_INVALID' ? '' : 'refused: '}${parsed.message}` };
+    const doc = parsed.value;
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
       return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'the JSON input is not an object' };
     }
@@ -58,6 +59,19 @@ export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BY
     const jws = parseCompactJws(text);
     if ('code' in jws) return { ok: false, code: jws.code, message: jws.message };
     return { ok: true, kind: 'jws', jws, token: text };
+  }
+  // A compact JWS followed by more (a 4th or 5th segment, a space or newline and text): say so plainly.
+  const jwsPrefix = COMPACT_JWS_PREFIX.exec(text);
+  if (jwsPrefix) {
+    const rest = text.slice(jwsPrefix[0].length);
+    const parts = text.split('.').length;
+    return {
+      ok: false,
+      code: 'MC_JWS_MALFORMED',
+      message: rest.startsWith('.') && !/\s/.test(text)
+        ? `a compact JWS has 3 parts separated by '.', this has ${parts}${parts === 5 ? ' (a JWE? encrypted credentials are not accepted)' : ''}`
+        : `trailing data after the compact JWS: ${JSON.stringify(rest.slice(0, 20))}${rest.length > 20 ? '…' : ''}`,
+    };
   }
   return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'the input is neither a compact JWS (VC-JWT) nor a JSON credential' };
 }

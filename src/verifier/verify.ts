@@ -1,5 +1,6 @@
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, jwkFitsAlgorithm, type JwsAlgorithm } from '../lib/jws/algorithms.js';
 import { decodeUtf8, verifyJwsSignature } from '../lib/jws/compact.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 import { importPublicJwk, sameKey, type PublicJwk } from '../lib/keys/jwk.js';
 import { createGuardedFetcher, type GuardedFetchOptions } from '../lib/net/guarded-fetch.js';
 import type { ResourceFetcher } from '../lib/net/types.js';
@@ -188,11 +189,13 @@ async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, 
   if (text === null) {
     return report('unknown', null, [result('parse', 'failed', 'MC_JWS_MALFORMED', 'the JWT payload is not valid UTF-8')]);
   }
-  try {
-    payload = JSON.parse(text);
-  } catch {
-    return report('unknown', null, [result('parse', 'failed', 'MC_JSON_INVALID', 'the JWT payload is not valid JSON')]);
+  // Strict: duplicate claim names (one payload saying two things) and hostile nesting are refused here,
+  // before any recursive check (schema, JSON-LD) sees the payload.
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    return report('unknown', null, [result('parse', 'failed', parsed.code, parsed.code === 'MC_JSON_INVALID' ? 'the JWT payload is not valid JSON' : `the JWT payload: ${parsed.message}`)]);
   }
+  payload = parsed.value;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     return report('unknown', null, [result('parse', 'failed', 'MC_PAYLOAD_NOT_OBJECT', 'the JWT payload is not a JSON object')]);
   }

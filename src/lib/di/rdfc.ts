@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import jsonld from 'jsonld';
 import { documentLoader as bundledLoader, type DocumentLoader } from '../jsonld/loader.js';
+import { expandForCanonicalization } from './expand.js';
 
 export const VC_V2_CONTEXT_URL = 'https://www.w3.org/ns/credentials/v2';
 export const DATA_INTEGRITY_V1_CONTEXT_URL = 'https://w3id.org/security/data-integrity/v1';
@@ -60,19 +61,37 @@ export interface CanonizeOptions {
  * byte. Throws CanonicalizationError.
  */
 export async function canonize(document: Record<string, unknown>, options: CanonizeOptions = {}): Promise<string> {
+  const documentLoader = options.documentLoader ?? bundledLoader;
   try {
-    const out = await jsonld.canonize(document as jsonld.JsonLdDocument, {
+    // Expansion (the costly step) by jsonld.js from a context that shares term definitions
+    // (src/lib/di/expand.ts); toRDF and RDFC-1.0 as jsonld.canonize does them.
+    const expanded = await expandForCanonicalization(document, documentLoader);
+    const out = await jsonld.canonize(expanded as jsonld.JsonLdDocument, {
       algorithm: 'RDFC-1.0',
       format: 'application/n-quads',
       base: null,
       safe: true,
       rdfDirection: 'i18n-datatype',
-      documentLoader: (options.documentLoader ?? bundledLoader) as never,
+      skipExpansion: true,
+      documentLoader: documentLoader as never,
     } as unknown as jsonld.Options.Normalize);
     return out as unknown as string;
   } catch (e) {
     throw new CanonicalizationError(describeJsonLdError(e), e);
   }
+}
+
+/** The same, by `jsonld.canonize` alone (the reference the fast path is tested against). */
+export async function canonizeReference(document: Record<string, unknown>, options: CanonizeOptions = {}): Promise<string> {
+  const out = await jsonld.canonize(document as jsonld.JsonLdDocument, {
+    algorithm: 'RDFC-1.0',
+    format: 'application/n-quads',
+    base: null,
+    safe: true,
+    rdfDirection: 'i18n-datatype',
+    documentLoader: (options.documentLoader ?? bundledLoader) as never,
+  } as unknown as jsonld.Options.Normalize);
+  return out as unknown as string;
 }
 
 export function sha256(text: string): Buffer {

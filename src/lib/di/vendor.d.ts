@@ -32,3 +32,22 @@ declare module '@digitalbazaar/data-integrity' {
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
   export const cryptosuite: { name: string; requiredAlgorithm: string; canonize: unknown; createVerifier: unknown };
 }
+
+// jsonld.js internals used by src/lib/di/expand.ts (jsonld 9, CommonJS, no "exports" map).
+declare module 'jsonld/lib/context.js' {
+  const api: { getInitialContext(options: { processingMode?: string }): unknown };
+  export default api;
+}
+declare module 'jsonld/lib/expand.js' {
+  const api: { expand(args: { activeCtx: unknown; element: unknown; options: Record<string, unknown> }): Promise<unknown> };
+  export default api;
+}
+declare module 'jsonld/lib/events.js' {
+  const api: { setupEventHandler(args: { options: { safe?: boolean; eventHandler?: unknown } }): unknown };
+  export default api;
+}
+declare module 'jsonld/lib/ContextResolver.js' {
+  export default class ContextResolver {
+    constructor(options: { sharedCache: { get(key: string): unknown; set(key: string, value: never): unknown } });
+  }
+}

@@ -8,19 +8,46 @@ import { documentLoader } from './loader.js';
  * contexts, and whether string values are absolute IRIs. Credentials of one achievement share a
  * shape, so JSON-LD expansion (milliseconds each) runs once per shape, not once per credential.
  */
-export function jsonLdShape(v: unknown, key = ''): string {
-  if (Array.isArray(v)) return `[${v.map((x) => jsonLdShape(x, key)).join(',')}]`;
-  if (v === null) return 'n';
+export function jsonLdShape(v: unknown): string {
+  const out: string[] = [];
+  shapeInto(v, '', out);
+  return out.join('');
+}
+
+// One pass, appending to an array: this runs on every issue and verify, so it avoids nested strings.
+function shapeInto(v: unknown, key: string, out: string[]): void {
+  if (Array.isArray(v)) {
+    out.push('[');
+    for (const x of v) {
+      shapeInto(x, key, out);
+      out.push(',');
+    }
+    out.push(']');
+    return;
+  }
+  if (v === null) {
+    out.push('n');
+    return;
+  }
   switch (typeof v) {
     case 'object':
-      return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}:${jsonLdShape(x, k)}`).join(',')}}`;
+      out.push('{');
+      for (const k in v as Record<string, unknown>) {
+        out.push(k, '\u0000');
+        shapeInto((v as Record<string, unknown>)[k], k, out);
+        out.push(',');
+      }
+      out.push('}');
+      return;
     case 'string':
-      if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') return JSON.stringify(v);
-      return /^[a-z][a-z0-9+.-]*:/i.test(v) ? 'i' : 's';
+      if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') out.push('"', v as string, '"');
+      else out.push(ABSOLUTE_IRI.test(v as string) ? 'i' : 's');
+      return;
     default:
-      return typeof v === 'number' ? '0' : 'b';
+      out.push(typeof v === 'number' ? '0' : 'b');
   }
 }
+const ABSOLUTE_IRI = /^[a-z][a-z0-9+.-]*:/i;
 
 const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 

@@ -1,5 +1,6 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { decodeBase64url } from '../base64url.js';
+import { parseStrictJson } from '../strict-json.js';
 import { ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
 
 export interface ParsedCompactJws {
@@ -13,7 +14,9 @@ export interface ParsedCompactJws {
 
 export type CompactParseError =
   | { code: 'MC_JWS_MALFORMED'; message: string }
-  | { code: 'MC_JSON_INVALID'; message: string };
+  | { code: 'MC_JSON_INVALID'; message: string }
+  | { code: 'MC_JSON_DUPLICATE_KEY'; message: string }
+  | { code: 'MC_JSON_TOO_DEEP'; message: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -32,7 +35,7 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
  */
 export function parseCompactJws(token: string): ParsedCompactJws | CompactParseError {
   const parts = token.split('.');
-  if (parts.length !== 3) return { code: 'MC_JWS_MALFORMED', message: `a compact JWS has 3 parts separated by '.', this has ${parts.length}` };
+  if (parts.length !== 3) return { code: 'MC_JWS_MALFORMED', message: `a compact JWS has 3 parts separated by '.', this has ${parts.length}${parts.length === 5 ? ' (a JWE? encrypted credentials are not accepted)' : ''}` };
   const [h, p, s] = parts as [string, string, string];
   if (h === '' || s === '') return { code: 'MC_JWS_MALFORMED', message: 'the JWS header or signature is empty' };
   const headerBytes = decodeBase64url(h);
@@ -43,12 +46,10 @@ export function parseCompactJws(token: string): ParsedCompactJws | CompactParseE
   }
   const headerText = decodeUtf8(headerBytes);
   if (headerText === null) return { code: 'MC_JWS_MALFORMED', message: 'the JWS header is not valid UTF-8' };
-  let header: unknown;
-  try {
-    header = JSON.parse(headerText);
-  } catch {
-    return { code: 'MC_JSON_INVALID', message: 'the JWS header is not valid JSON' };
-  }
+  // Strict: a duplicate header name ("alg" twice) or absurd nesting is refused, not resolved.
+  const parsed = parseStrictJson(headerText);
+  if (!parsed.ok) return { code: parsed.code, message: parsed.code === 'MC_JSON_INVALID' ? 'the JWS header is not valid JSON' : `the JWS header: ${parsed.message}` };
+  const header = parsed.value;
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     return { code: 'MC_JWS_MALFORMED', message: 'the JWS header is not a JSON object' };
   }

@@ -16,6 +16,8 @@
  *   references valid at commit.
  */
 import { initial } from './0001_initial.js';
+import { oid4vci } from './0002_oid4vci.js';
+import { batches } from './0003_batches.js';
 
 export interface Migration {
   /** 1, 2, 3, …: the order of application. */
@@ -28,7 +30,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, oid4vci, batches];
 
 /** The newest schema version this build knows. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -25,15 +25,24 @@ import { pendingMigrations } from '../migrations/index.js';
 import {
   StorageConflictError,
   type AuditEvent,
+  type BatchCommit,
+  type BatchRowState,
+  type BatchState,
+  type StoredBatch,
+  type StoredBatchRow,
   type CredentialFilter,
   type CredentialState,
   type KeyState,
+  type OfferExchange,
+  type OfferState,
   type Page,
   type StatusList,
   type Storage,
+  type StoredAccessToken,
   type StoredAchievement,
   type StoredCredential,
   type StoredKey,
+  type StoredOffer,
   type StoredToken,
 } from '../types.js';
 
@@ -142,6 +151,47 @@ const toAudit = (r: AuditRow): AuditEvent => ({
   target: r.target,
   ...(r.detail === null ? {} : { detail: r.detail }),
 });
+
+// OpenID4VCI (issue #6)
+interface OfferRow {
+  id: string;
+  lookup_hash: string;
+  code_hash: string;
+  tx_code_hash: string | null;
+  credential_id: string;
+  configuration_id: string;
+  state: OfferState;
+  attempts: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  created_by: string;
+  holder_id: string | null;
+  issued_credential_id: string | null;
+  redeemed_at: Timestamp | null;
+}
+interface AccessTokenRow {
+  hash: string;
+  offer_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+const toOffer = (r: OfferRow): StoredOffer => ({
+  id: r.id,
+  lookupHash: r.lookup_hash,
+  codeHash: r.code_hash,
+  txCodeHash: r.tx_code_hash,
+  credentialId: r.credential_id,
+  configurationId: r.configuration_id,
+  state: r.state,
+  attempts: r.attempts,
+  createdAt: iso(r.created_at),
+  expiresAt: iso(r.expires_at),
+  createdBy: r.created_by,
+  holderId: r.holder_id,
+  issuedCredentialId: r.issued_credential_id,
+  redeemedAt: isoOrNull(r.redeemed_at),
+});
+const toAccessToken = (r: AccessTokenRow): StoredAccessToken => ({ hash: r.hash, offerId: r.offer_id, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at) });
 
 const CREDENTIAL_COLUMNS =
   'id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
@@ -583,4 +633,221 @@ class PostgresStorage implements Storage {
     const total = rows[0] ? Number(rows[0].total) : count(await this.#query<{ n: string }>('SELECT COUNT(*) AS n FROM audit_log'));
     return { items: rows.map(toAudit), total };
   }
+
+  // OpenID4VCI (issue #6). Several servers share the database: each state change is one
+  // transaction that locks the offer row (SELECT … FOR UPDATE) and moves it with a conditional
+  // UPDATE, so a second server waits and then sees the new state.
+
+  async insertOffer(offer: StoredOffer, audit: AuditEvent): Promise<void> {
+    const createdAt = toIsoTimestamp(offer.createdAt, 'offer.createdAt');
+    const expiresAt = toIsoTimestamp(offer.expiresAt, 'offer.expiresAt');
+    const redeemedAt = toIsoTimestampOrNull(offer.redeemedAt, 'offer.redeemedAt');
+    toIsoTimestamp(audit.at, 'audit.at');
+    await this.#tx(async (c) => {
+      await c.query(
+        `INSERT INTO oid4vci_offers (id, lookup_hash, code_hash, tx_code_hash, credential_id, configuration_id, state, attempts, created_at, expires_at, created_by, holder_id, issued_credential_id, redeemed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [offer.id, offer.lookupHash, offer.codeHash, offer.txCodeHash, offer.credentialId, offer.configurationId, offer.state, offer.attempts, createdAt, expiresAt, offer.createdBy, offer.holderId, offer.issuedCredentialId, redeemedAt],
+      );
+      await this.#appendAudit(c, audit);
+    });
+  }
+
+  async getOffer(id: string): Promise<StoredOffer | null> {
+    const [row] = await this.#query<OfferRow>('SELECT * FROM oid4vci_offers WHERE id = $1', [id]);
+    return row ? toOffer(row) : null;
+  }
+
+  async findOfferByLookupHash(lookupHash: string): Promise<StoredOffer | null> {
+    const [row] = await this.#query<OfferRow>('SELECT * FROM oid4vci_offers WHERE lookup_hash = $1', [lookupHash]);
+    return row ? toOffer(row) : null;
+  }
+
+  async exchangeOfferCode(input: { codeHash: string; txCodeHash: string | null; now: string; maxAttempts: number; token: Omit<StoredAccessToken, 'offerId'> }): Promise<OfferExchange> {
+    const now = toIsoTimestamp(input.now, 'now');
+    const tokenCreated = toIsoTimestamp(input.token.createdAt, 'token.createdAt');
+    const tokenExpires = toIsoTimestamp(input.token.expiresAt, 'token.expiresAt');
+    return this.#tx(async (c): Promise<OfferExchange> => {
+      const found = await c.query<OfferRow>('SELECT * FROM oid4vci_offers WHERE code_hash = $1 FOR UPDATE', [input.codeHash]);
+      const row = found.rows[0];
+      if (!row) return { kind: 'unknown' };
+      if (row.state === 'failed') return { kind: 'locked' };
+      if (row.state !== 'pending') return { kind: 'used' };
+      if (iso(row.expires_at) <= now) return { kind: 'expired' };
+      if (row.tx_code_hash === null && input.txCodeHash !== null) return { kind: 'tx-code-unexpected' };
+      if (row.tx_code_hash !== null && input.txCodeHash === null) return { kind: 'tx-code-missing' };
+      if (row.tx_code_hash !== null && row.tx_code_hash !== input.txCodeHash) {
+        const attempts = row.attempts + 1;
+        const state: OfferState = attempts >= input.maxAttempts ? 'failed' : 'pending';
+        await c.query('UPDATE oid4vci_offers SET attempts = $1, state = $2 WHERE id = $3', [attempts, state, row.id]);
+        return { kind: 'tx-code-wrong', attemptsLeft: Math.max(0, input.maxAttempts - attempts) };
+      }
+      const updated = await c.query<OfferRow>("UPDATE oid4vci_offers SET state = 'token-issued' WHERE id = $1 AND state = 'pending' RETURNING *", [row.id]);
+      const offer = updated.rows[0];
+      if (!offer) return { kind: 'used' };
+      await c.query('INSERT INTO oid4vci_access_tokens (hash, offer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [input.token.hash, row.id, tokenCreated, tokenExpires]);
+      return { kind: 'ok', offer: toOffer(offer) };
+    });
+  }
+
+  async findAccessToken(hash: string): Promise<StoredAccessToken | null> {
+    const [row] = await this.#query<AccessTokenRow>('SELECT * FROM oid4vci_access_tokens WHERE hash = $1', [hash]);
+    return row ? toAccessToken(row) : null;
+  }
+
+  async claimOffer(id: string, at: string): Promise<StoredOffer | null> {
+    const [row] = await this.#query<OfferRow>("UPDATE oid4vci_offers SET state = 'redeemed', redeemed_at = $1 WHERE id = $2 AND state = 'token-issued' RETURNING *", [toIsoTimestamp(at, 'at'), id]);
+    return row ? toOffer(row) : null;
+  }
+
+  async finishOffer(id: string, result: { holderId: string; issuedCredentialId: string; audit: AuditEvent } | null): Promise<void> {
+    if (result === null) {
+      await this.#query("UPDATE oid4vci_offers SET state = 'token-issued', redeemed_at = NULL WHERE id = $1 AND state = 'redeemed' AND issued_credential_id IS NULL", [id]);
+      return;
+    }
+    toIsoTimestamp(result.audit.at, 'audit.at');
+    await this.#tx(async (c) => {
+      const changed = await c.query(
+        "UPDATE oid4vci_offers SET holder_id = $1, issued_credential_id = $2 WHERE id = $3 AND state = 'redeemed' AND issued_credential_id IS NULL",
+        [result.holderId, result.issuedCredentialId, id],
+      );
+      if (changed.rowCount !== 1) throw new Error(`offer ${id} is not claimed, or already finished`);
+      await this.#appendAudit(c, result.audit);
+    });
+  }
+
+  async insertNonce(hash: string, createdAt: string, expiresAt: string): Promise<void> {
+    await this.#query('INSERT INTO oid4vci_nonces (hash, created_at, expires_at, used_at) VALUES ($1, $2, $3, NULL)', [hash, toIsoTimestamp(createdAt, 'createdAt'), toIsoTimestamp(expiresAt, 'expiresAt')]);
+  }
+
+  async consumeNonce(hash: string, now: string): Promise<boolean> {
+    const when = toIsoTimestamp(now, 'now');
+    const rows = await this.#query('UPDATE oid4vci_nonces SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash', [when, hash]);
+    return rows.length === 1;
+  }
+
+  async purgeExpiredOid4vci(now: string): Promise<number> {
+    const when = toIsoTimestamp(now, 'now');
+    return this.#tx(async (c) => {
+      const nonces = await c.query('DELETE FROM oid4vci_nonces WHERE expires_at < $1', [when]);
+      const tokens = await c.query('DELETE FROM oid4vci_access_tokens WHERE expires_at < $1', [when]);
+      return (nonces.rowCount ?? 0) + (tokens.rowCount ?? 0);
+    });
+  }
+
+  // Cohort batch jobs: bulk statements (unnest), so a chunk costs a few round trips, not one per row.
+
+  async insertBatch(batch: Omit<StoredBatch, 'counts'>, rows: StoredBatchRow[], audit: AuditEvent): Promise<void> {
+    const createdAt = toIsoTimestamp(batch.createdAt, 'batch.createdAt');
+    await this.#tx(async (c) => {
+      await c.query('INSERT INTO batches (id, achievement_id, achievement_version, state, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [batch.id, batch.achievementId, batch.achievementVersion, batch.state, batch.source, batch.createdBy, createdAt]);
+      for (let i = 0; i < rows.length; i += 5000) {
+        const part = rows.slice(i, i + 5000);
+        await c.query(
+          `INSERT INTO batch_rows (batch_id, line, learner, body, idempotency_key, state, credential_id, problems)
+           SELECT $1, line, learner, body::jsonb, key, state, cred, problems::jsonb
+           FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(line, learner, body, key, state, cred, problems)`,
+          [batch.id, part.map((r) => r.line), part.map((r) => r.learner), part.map((r) => json(r.body)), part.map((r) => r.idempotencyKey), part.map((r) => r.state), part.map((r) => r.credentialId), part.map((r) => (r.problems === null ? null : json(r.problems)))],
+        );
+      }
+      await this.#appendAudit(c, audit);
+    });
+  }
+
+  async #batchCounts(q: Queryable, id: string): Promise<Record<BatchRowState, number>> {
+    const counts: Record<BatchRowState, number> = { pending: 0, invalid: 0, issued: 0 };
+    for (const r of (await q.query<{ state: BatchRowState; n: string }>('SELECT state, COUNT(*) AS n FROM batch_rows WHERE batch_id = $1 GROUP BY state', [id])).rows) counts[r.state] = Number(r.n);
+    return counts;
+  }
+
+  async #toBatch(q: Queryable, r: BatchRecord): Promise<StoredBatch> {
+    return { id: r.id, achievementId: r.achievement_id, achievementVersion: r.achievement_version, state: r.state, source: r.source, createdBy: r.created_by, createdAt: iso(r.created_at), counts: await this.#batchCounts(q, r.id) };
+  }
+
+  async getBatch(id: string): Promise<StoredBatch | null> {
+    const [row] = await this.#query<BatchRecord>('SELECT * FROM batches WHERE id = $1', [id]);
+    return row ? this.#toBatch(this.#pool, row) : null;
+  }
+
+  async listBatches(limit: number, offset: number): Promise<Page<StoredBatch>> {
+    const total = count(await this.#query<{ n: string }>('SELECT COUNT(*) AS n FROM batches'));
+    const rows = await this.#query<BatchRecord>('SELECT * FROM batches ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2', [limit, offset]);
+    return { items: await Promise.all(rows.map((r) => this.#toBatch(this.#pool, r))), total };
+  }
+
+  async setBatchState(id: string, state: BatchState): Promise<void> {
+    await this.#query('UPDATE batches SET state = $1 WHERE id = $2', [state, id]);
+  }
+
+  async listBatchRows(id: string, filter: { state?: BatchRowState; limit: number; offset: number }): Promise<Page<StoredBatchRow>> {
+    const where = filter.state ? 'batch_id = $1 AND state = $2' : 'batch_id = $1';
+    const args: unknown[] = filter.state ? [id, filter.state] : [id];
+    const total = count(await this.#query<{ n: string }>(`SELECT COUNT(*) AS n FROM batch_rows WHERE ${where}`, args));
+    const rows = await this.#query<BatchRowRecord>(`SELECT * FROM batch_rows WHERE ${where} ORDER BY line LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, filter.limit, filter.offset]);
+    return { items: rows.map(toBatchRow), total };
+  }
+
+  async pendingBatchRows(id: string, limit: number): Promise<StoredBatchRow[]> {
+    return (await this.#query<BatchRowRecord>("SELECT * FROM batch_rows WHERE batch_id = $1 AND state = 'pending' ORDER BY line LIMIT $2", [id, limit])).map(toBatchRow);
+  }
+
+  async usedStatusIndexes(listId: string): Promise<number[]> {
+    return (await this.#query<{ i: number }>('SELECT status_index AS i FROM credentials WHERE status_list_id = $1', [listId])).map((r) => r.i);
+  }
+
+  async commitBatchCredentials(batchId: string, items: Array<{ line: number; credential: StoredCredential }>, actor: string): Promise<BatchCommit[]> {
+    if (items.length === 0) return [];
+    return this.#tx(async (c) => {
+      const col = <T>(f: (x: StoredCredential) => T) => items.map((i) => f(i.credential));
+      const inserted = await c.query<{ id: string }>(
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS})
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::text[], $7::int[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[])
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [col((x) => x.id), col((x) => x.achievementId), col((x) => x.achievementVersion), col((x) => x.jwt), col((x) => json(x.credential)), col((x) => x.statusListId), col((x) => x.statusIndex), col((x) => x.state), col((x) => x.stateReason), col((x) => toIsoTimestamp(x.issuedAt, 'credential.issuedAt')), col((x) => x.idempotencyKey), col((x) => x.requestHash)],
+      );
+      const done = new Set(inserted.rows.map((r) => r.id));
+      const keys = items.filter((i) => !done.has(i.credential.id) && i.credential.idempotencyKey !== null).map((i) => i.credential.idempotencyKey!);
+      const prior = new Map((keys.length ? (await c.query<{ k: string; id: string }>('SELECT idempotency_key AS k, id FROM credentials WHERE idempotency_key = ANY($1::text[])', [keys])).rows : []).map((r) => [r.k, r.id]));
+      const out: BatchCommit[] = items.map(({ line, credential: x }) =>
+        done.has(x.id) ? { line, outcome: 'issued', credentialId: x.id } : prior.has(x.idempotencyKey ?? '') ? { line, outcome: 'existing', credentialId: prior.get(x.idempotencyKey!)! } : { line, outcome: 'retry', credentialId: null },
+      );
+      const marked = out.filter((o) => o.outcome !== 'retry');
+      if (marked.length) {
+        await c.query("UPDATE batch_rows AS r SET state = 'issued', credential_id = t.cred FROM unnest($2::int[], $3::text[]) AS t(line, cred) WHERE r.batch_id = $1 AND r.line = t.line", [batchId, marked.map((o) => o.line), marked.map((o) => o.credentialId)]);
+      }
+      const fresh = items.filter((i) => done.has(i.credential.id));
+      if (fresh.length) {
+        await c.query(
+          `INSERT INTO audit_log (at, actor, action, target, detail) SELECT at, $1, 'credential.issued', target, detail::jsonb FROM unnest($2::timestamptz[], $3::text[], $4::text[]) AS t(at, target, detail)`,
+          [actor, fresh.map((i) => toIsoTimestamp(i.credential.issuedAt, 'credential.issuedAt')), fresh.map((i) => i.credential.id), fresh.map((i) => json({ achievementId: i.credential.achievementId, version: i.credential.achievementVersion, batchId, line: i.line }))],
+        );
+      }
+      return out;
+    });
+  }
+}
+
+interface BatchRecord {
+  id: string;
+  achievement_id: string;
+  achievement_version: number;
+  state: BatchState;
+  source: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+interface BatchRowRecord {
+  batch_id: string;
+  line: number;
+  learner: string;
+  body: Record<string, unknown>;
+  idempotency_key: string;
+  state: BatchRowState;
+  credential_id: string | null;
+  problems: StoredBatchRow['problems'];
+}
+
+function toBatchRow(r: BatchRowRecord): StoredBatchRow {
+  return { batchId: r.batch_id, line: r.line, learner: r.learner, body: r.body, idempotencyKey: r.idempotency_key, state: r.state, credentialId: r.credential_id, problems: r.problems };
 }

@@ -21,15 +21,24 @@ import { pendingMigrations, type AppliedMigration } from '../migrations/index.js
 import {
   StorageConflictError,
   type AuditEvent,
+  type BatchCommit,
+  type BatchRowState,
+  type BatchState,
+  type StoredBatch,
+  type StoredBatchRow,
   type CredentialFilter,
   type CredentialState,
   type KeyState,
+  type OfferExchange,
+  type OfferState,
   type Page,
   type StatusList,
   type Storage,
+  type StoredAccessToken,
   type StoredAchievement,
   type StoredCredential,
   type StoredKey,
+  type StoredOffer,
   type StoredToken,
 } from '../types.js';
 
@@ -132,6 +141,47 @@ const toAudit = (r: AuditRow): AuditEvent => ({
   target: r.target,
   ...(r.detail === null ? {} : { detail: JSON.parse(r.detail) as Record<string, unknown> }),
 });
+
+// OpenID4VCI (issue #6)
+interface OfferRow {
+  id: string;
+  lookup_hash: string;
+  code_hash: string;
+  tx_code_hash: string | null;
+  credential_id: string;
+  configuration_id: string;
+  state: OfferState;
+  attempts: number;
+  created_at: string;
+  expires_at: string;
+  created_by: string;
+  holder_id: string | null;
+  issued_credential_id: string | null;
+  redeemed_at: string | null;
+}
+interface AccessTokenRow {
+  hash: string;
+  offer_id: string;
+  created_at: string;
+  expires_at: string;
+}
+const toOffer = (r: OfferRow): StoredOffer => ({
+  id: r.id,
+  lookupHash: r.lookup_hash,
+  codeHash: r.code_hash,
+  txCodeHash: r.tx_code_hash,
+  credentialId: r.credential_id,
+  configurationId: r.configuration_id,
+  state: r.state,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  createdBy: r.created_by,
+  holderId: r.holder_id,
+  issuedCredentialId: r.issued_credential_id,
+  redeemedAt: r.redeemed_at,
+});
+const toAccessToken = (r: AccessTokenRow): StoredAccessToken => ({ hash: r.hash, offerId: r.offer_id, createdAt: r.created_at, expiresAt: r.expires_at });
 
 const CREDENTIAL_COLUMNS =
   'id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
@@ -477,4 +527,235 @@ class SqliteStorage implements Storage {
       return { items: rows.map(toAudit), total };
     });
   }
+
+  // OpenID4VCI (issue #6). Every state change runs in a BEGIN IMMEDIATE transaction, which holds
+  // the database write lock: concurrent processes on one file see each other's changes in order.
+
+  async insertOffer(offer: StoredOffer, audit: AuditEvent): Promise<void> {
+    this.#write(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO oid4vci_offers (id, lookup_hash, code_hash, tx_code_hash, credential_id, configuration_id, state, attempts, created_at, expires_at, created_by, holder_id, issued_credential_id, redeemed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          offer.id,
+          offer.lookupHash,
+          offer.codeHash,
+          offer.txCodeHash,
+          offer.credentialId,
+          offer.configurationId,
+          offer.state,
+          offer.attempts,
+          toIsoTimestamp(offer.createdAt, 'offer.createdAt'),
+          toIsoTimestamp(offer.expiresAt, 'offer.expiresAt'),
+          offer.createdBy,
+          offer.holderId,
+          offer.issuedCredentialId,
+          toIsoTimestampOrNull(offer.redeemedAt, 'offer.redeemedAt'),
+        );
+      this.#appendAudit(audit);
+    });
+  }
+
+  async getOffer(id: string): Promise<StoredOffer | null> {
+    const row = this.#db.prepare('SELECT * FROM oid4vci_offers WHERE id = ?').get(id) as OfferRow | undefined;
+    return row ? toOffer(row) : null;
+  }
+
+  async findOfferByLookupHash(lookupHash: string): Promise<StoredOffer | null> {
+    const row = this.#db.prepare('SELECT * FROM oid4vci_offers WHERE lookup_hash = ?').get(lookupHash) as OfferRow | undefined;
+    return row ? toOffer(row) : null;
+  }
+
+  async exchangeOfferCode(input: { codeHash: string; txCodeHash: string | null; now: string; maxAttempts: number; token: Omit<StoredAccessToken, 'offerId'> }): Promise<OfferExchange> {
+    const now = toIsoTimestamp(input.now, 'now');
+    const tokenCreated = toIsoTimestamp(input.token.createdAt, 'token.createdAt');
+    const tokenExpires = toIsoTimestamp(input.token.expiresAt, 'token.expiresAt');
+    return this.#write((): OfferExchange => {
+      const row = this.#db.prepare('SELECT * FROM oid4vci_offers WHERE code_hash = ?').get(input.codeHash) as OfferRow | undefined;
+      if (!row) return { kind: 'unknown' };
+      if (row.state === 'failed') return { kind: 'locked' };
+      if (row.state !== 'pending') return { kind: 'used' };
+      if (row.expires_at <= now) return { kind: 'expired' };
+      if (row.tx_code_hash === null && input.txCodeHash !== null) return { kind: 'tx-code-unexpected' };
+      if (row.tx_code_hash !== null && input.txCodeHash === null) return { kind: 'tx-code-missing' };
+      if (row.tx_code_hash !== null && row.tx_code_hash !== input.txCodeHash) {
+        const attempts = row.attempts + 1;
+        const state: OfferState = attempts >= input.maxAttempts ? 'failed' : 'pending';
+        this.#db.prepare('UPDATE oid4vci_offers SET attempts = ?, state = ? WHERE id = ?').run(attempts, state, row.id);
+        return { kind: 'tx-code-wrong', attemptsLeft: Math.max(0, input.maxAttempts - attempts) };
+      }
+      const updated = this.#db
+        .prepare("UPDATE oid4vci_offers SET state = 'token-issued' WHERE id = ? AND state = 'pending' RETURNING *")
+        .get(row.id) as OfferRow | undefined;
+      if (!updated) return { kind: 'used' };
+      this.#db.prepare('INSERT INTO oid4vci_access_tokens (hash, offer_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(input.token.hash, row.id, tokenCreated, tokenExpires);
+      return { kind: 'ok', offer: toOffer(updated) };
+    });
+  }
+
+  async findAccessToken(hash: string): Promise<StoredAccessToken | null> {
+    const row = this.#db.prepare('SELECT * FROM oid4vci_access_tokens WHERE hash = ?').get(hash) as AccessTokenRow | undefined;
+    return row ? toAccessToken(row) : null;
+  }
+
+  async claimOffer(id: string, at: string): Promise<StoredOffer | null> {
+    const when = toIsoTimestamp(at, 'at');
+    return this.#write(() => {
+      const row = this.#db
+        .prepare("UPDATE oid4vci_offers SET state = 'redeemed', redeemed_at = ? WHERE id = ? AND state = 'token-issued' RETURNING *")
+        .get(when, id) as OfferRow | undefined;
+      return row ? toOffer(row) : null;
+    });
+  }
+
+  async finishOffer(id: string, result: { holderId: string; issuedCredentialId: string; audit: AuditEvent } | null): Promise<void> {
+    this.#write(() => {
+      if (result === null) {
+        this.#db.prepare("UPDATE oid4vci_offers SET state = 'token-issued', redeemed_at = NULL WHERE id = ? AND state = 'redeemed' AND issued_credential_id IS NULL").run(id);
+        return;
+      }
+      const changed = this.#db
+        .prepare("UPDATE oid4vci_offers SET holder_id = ?, issued_credential_id = ? WHERE id = ? AND state = 'redeemed' AND issued_credential_id IS NULL")
+        .run(result.holderId, result.issuedCredentialId, id).changes;
+      if (changed !== 1) throw new Error(`offer ${id} is not claimed, or already finished`);
+      this.#appendAudit(result.audit);
+    });
+  }
+
+  async insertNonce(hash: string, createdAt: string, expiresAt: string): Promise<void> {
+    const created = toIsoTimestamp(createdAt, 'createdAt');
+    const expires = toIsoTimestamp(expiresAt, 'expiresAt');
+    this.#write(() => {
+      this.#db.prepare('INSERT INTO oid4vci_nonces (hash, created_at, expires_at, used_at) VALUES (?, ?, ?, NULL)').run(hash, created, expires);
+    });
+  }
+
+  async consumeNonce(hash: string, now: string): Promise<boolean> {
+    const when = toIsoTimestamp(now, 'now');
+    return this.#write(() => this.#db.prepare('UPDATE oid4vci_nonces SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?').run(when, hash, when).changes === 1);
+  }
+
+  async purgeExpiredOid4vci(now: string): Promise<number> {
+    const when = toIsoTimestamp(now, 'now');
+    return this.#write(
+      () =>
+        this.#db.prepare('DELETE FROM oid4vci_nonces WHERE expires_at < ?').run(when).changes +
+        this.#db.prepare('DELETE FROM oid4vci_access_tokens WHERE expires_at < ?').run(when).changes,
+    );
+  }
+
+  // Cohort batch jobs
+
+  async insertBatch(batch: Omit<StoredBatch, 'counts'>, rows: StoredBatchRow[], audit: AuditEvent): Promise<void> {
+    const createdAt = toIsoTimestamp(batch.createdAt, 'batch.createdAt');
+    this.#write(() => {
+      this.#db
+        .prepare('INSERT INTO batches (id, achievement_id, achievement_version, state, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(batch.id, batch.achievementId, batch.achievementVersion, batch.state, batch.source, batch.createdBy, createdAt);
+      const insert = this.#db.prepare('INSERT INTO batch_rows (batch_id, line, learner, body, idempotency_key, state, credential_id, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const r of rows) insert.run(batch.id, r.line, r.learner, JSON.stringify(r.body), r.idempotencyKey, r.state, r.credentialId, r.problems === null ? null : JSON.stringify(r.problems));
+      this.#appendAudit(audit);
+    });
+  }
+
+  #batchCounts(id: string): Record<BatchRowState, number> {
+    const counts: Record<BatchRowState, number> = { pending: 0, invalid: 0, issued: 0 };
+    for (const r of this.#db.prepare('SELECT state, COUNT(*) AS n FROM batch_rows WHERE batch_id = ? GROUP BY state').all(id) as Array<{ state: BatchRowState; n: number }>) counts[r.state] = r.n;
+    return counts;
+  }
+
+  #toBatch(r: { id: string; achievement_id: string; achievement_version: number; state: BatchState; source: string; created_by: string; created_at: string }): StoredBatch {
+    return { id: r.id, achievementId: r.achievement_id, achievementVersion: r.achievement_version, state: r.state, source: r.source, createdBy: r.created_by, createdAt: r.created_at, counts: this.#batchCounts(r.id) };
+  }
+
+  async getBatch(id: string): Promise<StoredBatch | null> {
+    return this.#read(() => {
+      const row = this.#db.prepare('SELECT * FROM batches WHERE id = ?').get(id) as BatchRecord | undefined;
+      return row ? this.#toBatch(row) : null;
+    });
+  }
+
+  async listBatches(limit: number, offset: number): Promise<Page<StoredBatch>> {
+    return this.#read(() => {
+      const total = (this.#db.prepare('SELECT COUNT(*) AS n FROM batches').get() as { n: number }).n;
+      const rows = this.#db.prepare('SELECT * FROM batches ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?').all(limit, offset) as Array<BatchRecord>;
+      return { items: rows.map((r) => this.#toBatch(r)), total };
+    });
+  }
+
+  async setBatchState(id: string, state: BatchState): Promise<void> {
+    this.#write(() => void this.#db.prepare('UPDATE batches SET state = ? WHERE id = ?').run(state, id));
+  }
+
+  async listBatchRows(id: string, filter: { state?: BatchRowState; limit: number; offset: number }): Promise<Page<StoredBatchRow>> {
+    return this.#read(() => {
+      const where = filter.state ? 'batch_id = ? AND state = ?' : 'batch_id = ?';
+      const args = filter.state ? [id, filter.state] : [id];
+      const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM batch_rows WHERE ${where}`).get(...args) as { n: number }).n;
+      const rows = this.#db.prepare(`SELECT * FROM batch_rows WHERE ${where} ORDER BY line LIMIT ? OFFSET ?`).all(...args, filter.limit, filter.offset) as BatchRowRow[];
+      return { items: rows.map(toBatchRow), total };
+    });
+  }
+
+  async pendingBatchRows(id: string, limit: number): Promise<StoredBatchRow[]> {
+    return (this.#db.prepare("SELECT * FROM batch_rows WHERE batch_id = ? AND state = 'pending' ORDER BY line LIMIT ?").all(id, limit) as BatchRowRow[]).map(toBatchRow);
+  }
+
+  async usedStatusIndexes(listId: string): Promise<number[]> {
+    return (this.#db.prepare('SELECT status_index AS i FROM credentials WHERE status_list_id = ?').all(listId) as Array<{ i: number }>).map((r) => r.i);
+  }
+
+  async commitBatchCredentials(batchId: string, items: Array<{ line: number; credential: StoredCredential }>, actor: string): Promise<BatchCommit[]> {
+    return this.#write(() => {
+      const insert = this.#db.prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+      const existing = this.#db.prepare('SELECT id FROM credentials WHERE idempotency_key = ?');
+      const mark = this.#db.prepare("UPDATE batch_rows SET state = 'issued', credential_id = ? WHERE batch_id = ? AND line = ?");
+      const out: BatchCommit[] = [];
+      for (const { line, credential: c } of items) {
+        const issuedAt = toIsoTimestamp(c.issuedAt, 'credential.issuedAt');
+        const done = insert.run(c.id, c.achievementId, c.achievementVersion, c.jwt, JSON.stringify(c.credential), c.statusListId, c.statusIndex, c.state, c.stateReason, issuedAt, c.idempotencyKey, c.requestHash).changes === 1;
+        if (done) {
+          mark.run(c.id, batchId, line);
+          this.#appendAudit({ at: issuedAt, actor, action: 'credential.issued', target: c.id, detail: { achievementId: c.achievementId, version: c.achievementVersion, batchId, line } });
+          out.push({ line, outcome: 'issued', credentialId: c.id });
+          continue;
+        }
+        const prior = c.idempotencyKey === null ? undefined : (existing.get(c.idempotencyKey) as { id: string } | undefined);
+        if (prior) {
+          mark.run(prior.id, batchId, line);
+          out.push({ line, outcome: 'existing', credentialId: prior.id });
+        } else {
+          out.push({ line, outcome: 'retry', credentialId: null });
+        }
+      }
+      return out;
+    });
+  }
+}
+
+interface BatchRowRow {
+  batch_id: string;
+  line: number;
+  learner: string;
+  body: string;
+  idempotency_key: string;
+  state: BatchRowState;
+  credential_id: string | null;
+  problems: string | null;
+}
+
+function toBatchRow(r: BatchRowRow): StoredBatchRow {
+  return { batchId: r.batch_id, line: r.line, learner: r.learner, body: JSON.parse(r.body) as Record<string, unknown>, idempotencyKey: r.idempotency_key, state: r.state, credentialId: r.credential_id, problems: r.problems === null ? null : (JSON.parse(r.problems) as StoredBatchRow['problems']) };
+}
+
+interface BatchRecord {
+  id: string;
+  achievement_id: string;
+  achievement_version: number;
+  state: BatchState;
+  source: string;
+  created_by: string;
+  created_at: string;
 }

@@ -48,6 +48,12 @@ const SUITES: Record<string, Suite> = {
   Ed25519Signature2020: { name: 'Ed25519Signature2020', deprecated: true },
 };
 
+/**
+ * Most proofs one credential may carry. Each can cost a key lookup (maybe a fetch) and a
+ * canonicalization, so a credential cannot make the verifier do unbounded work.
+ */
+export const MAX_PROOFS = 8;
+
 /** XML Schema dateTimeStamp (a timezone is required), as Data Integrity requires for created/expires. */
 const DATE_TIME_STAMP = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -209,6 +215,10 @@ export const verifyDataIntegrityProof: ProofVerifier = async (credential, ctx) =
   if (proofs.length === 0) {
     const none = refused('MC_PROOF_MISSING', 'the credential carries an empty proof list', 'there is no proof');
     return [none.keyResolution, none.keyBinding, none.proof];
+  }
+  if (proofs.length > MAX_PROOFS) {
+    const many = refused('MC_PROOF_INVALID', `the credential carries ${proofs.length} proofs; at most ${MAX_PROOFS} are checked, so none is`, 'too many proofs');
+    return [many.keyResolution, many.keyBinding, many.proof];
   }
   const unsecured = unsecuredDocumentOf(credential);
   let hash: Promise<Buffer> | undefined;

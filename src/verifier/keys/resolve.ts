@@ -113,6 +113,8 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   const compromised = options.compromisedKeys ?? [];
   // Bounded and expiring: issuer ids come from untrusted credentials, and keys rotate.
   const docCache = new LRUCache<string, Promise<DidDocument>>({ max: 500, ttl: 300_000 });
+  // did:key and did:jwk are the key itself: decoding (P-256 point decompression) is cached per kid.
+  const selfCertifying = new LRUCache<string, KeyResolution>({ max: 2000 });
 
   const checkCompromised = (r: KeyResolution): KeyResolution =>
     r.ok && compromised.some((k) => sameKey(k, r.jwk))
@@ -210,6 +212,11 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
 
   return {
     async resolveKid(kid) {
+      if (kid.startsWith('did:key:') || kid.startsWith('did:jwk:')) {
+        let r = selfCertifying.get(kid);
+        if (!r) selfCertifying.set(kid, (r = await resolveDid(kid)));
+        return checkCompromised(r);
+      }
       if (kid.startsWith('did:')) return checkCompromised(await resolveDid(kid));
       if (/^https?:\/\//i.test(kid)) return checkCompromised(await resolveHttps(kid));
       return fail('MC_KEY_UNRESOLVABLE', `kid "${kid.slice(0, 80)}" is neither a DID URL nor an https URL`);

@@ -1,0 +1,59 @@
+/**
+ * A batch worker thread: builds, checks and signs rows with the same code as single issuance.
+ * The main thread only allocates status indexes and writes to the database, so the CPU-bound
+ * part uses every core. The key and achievement arrive once, as the pool's workerData.
+ */
+import { workerData } from 'piscina';
+import { issueCredential } from '../issuer/issue.js';
+import { lintRequest } from '../issuer/lint.js';
+import { createLocalSigner } from '../issuer/signer.js';
+import type { IssuanceRequest } from '../issuer/request.js';
+import type { PrivateJwk } from '../issuer/keys/generate.js';
+import { statusEntries } from '../issuer/status-list.js';
+import { MicrocredError, type Problem } from '../errors.js';
+
+export interface WorkerSetup {
+  privateJwk: PrivateJwk | null;
+  kid: string;
+  issuerId: string;
+  issuerProfile: Record<string, unknown>;
+  achievement: Record<string, unknown>;
+}
+
+export type WorkerTask =
+  | { kind: 'lint'; rows: Array<{ line: number; body: Record<string, unknown> }>; now: string }
+  | { kind: 'issue'; rows: Array<{ line: number; id: string; body: Record<string, unknown>; index: number }>; listBase: string; now: string };
+
+export type RowResult = { line: number; ok: true; credential: Record<string, unknown>; jwt: string } | { line: number; ok: false; problems: Problem[] };
+
+const setup = workerData as WorkerSetup;
+const signer = setup?.privateJwk ? createLocalSigner(setup.privateJwk, setup.kid) : null;
+
+function requestFor(body: Record<string, unknown>): IssuanceRequest {
+  return { ...(body as Partial<IssuanceRequest>), issuer: setup.issuerProfile, achievement: setup.achievement } as IssuanceRequest;
+}
+
+export default async function run(task: WorkerTask): Promise<RowResult[]> {
+  const now = new Date(task.now);
+  const out: RowResult[] = [];
+  if (task.kind === 'lint') {
+    for (const row of task.rows) {
+      const report = await lintRequest(requestFor(row.body), { issuerId: setup.issuerId, now });
+      const failed = report.benchmark?.reports.flatMap((r) => r.rules.filter((x) => x.status === 'failed').map((x) => ({ path: `${r.profile}/${x.id}`, message: `${x.message}${x.detail ? ` (${x.detail})` : ''}`, code: x.id }))) ?? [];
+      out.push(report.ok ? { line: row.line, ok: true, credential: {}, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
+    }
+    return out;
+  }
+  if (!signer) throw new Error('this worker pool has no signing key');
+  for (const row of task.rows) {
+    try {
+      const issued = await issueCredential({ ...requestFor(row.body), id: row.id, credentialStatus: statusEntries(task.listBase, row.index) }, { signer, issuerId: setup.issuerId, now });
+      const { iss: _i, sub: _s, nbf: _n, jti: _j, exp: _e, ...credential } = issued.credential as Record<string, unknown>;
+      out.push({ line: row.line, ok: true, credential, jwt: issued.jwt });
+    } catch (e) {
+      if (e instanceof MicrocredError) out.push({ line: row.line, ok: false, problems: e.problems.length ? e.problems : [{ path: '/', message: e.message, code: e.code }] });
+      else throw e;
+    }
+  }
+  return out;
+}

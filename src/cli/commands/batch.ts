@@ -1,0 +1,110 @@
+import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { ConfigError, loadConfig } from '../../config/config.js';
+import { MicrocredError } from '../../errors.js';
+import { loadKek } from '../../service/kek.js';
+import { Keyring } from '../../service/keyring.js';
+import { IssuingService } from '../../service/issuing.js';
+import { openStorage } from '../../storage/index.js';
+import { createBatchJob, runBatchJob } from '../../batch/runner.js';
+import { CohortFileError } from '../../batch/rows.js';
+import { allRows, manifestHeader, manifestLine } from '../../batch/manifest.js';
+import { CliExit } from '../output.js';
+
+interface BatchOptions {
+  achievement?: string;
+  version?: string;
+  out?: string;
+  resume?: string;
+  dryRun?: boolean;
+  jsonl?: boolean;
+  threads?: string;
+  progress?: boolean;
+}
+
+export function registerBatch(program: Command): void {
+  program
+    .command('batch')
+    .description('issue a cohort: validate every row of a CSV (or JSON Lines) file, report bad rows, then issue the good ones (resumable)')
+    .argument('[cohort]', 'CSV with a header row (columns: name, email, student_id, apaar, subject_id, grade, result_status, credits_earned, activity_start, activity_end, evidence_url, evidence_name, valid_until)')
+    .option('--achievement <id>', 'the stored achievement to issue (see POST /api/v1/achievements)')
+    .option('--version <n>', 'achievement version (default: the latest)')
+    .option('--out <dir>', 'write each credential as <dir>/credentials/<row>-<uuid>.jwt and a manifest.csv')
+    .option('--resume <batchId>', 'continue a batch that was interrupted (no cohort file needed)')
+    .option('--dry-run', 'only validate and report; sign nothing')
+    .option('--jsonl', 'the file is JSON Lines (one issuance body per line)')
+    .option('--threads <n>', 'signing threads (default: all cores)')
+    .option('--no-progress', 'no progress bar')
+    .action(async (cohort: string | undefined, opts: BatchOptions) => {
+      let config;
+      try {
+        config = loadConfig();
+      } catch (e) {
+        if (e instanceof ConfigError) throw new MicrocredError('MC_USAGE', `configuration: ${e.message}`);
+        throw e;
+      }
+      if (!opts.resume && (!cohort || !opts.achievement)) throw new MicrocredError('MC_USAGE', 'give a cohort file and --achievement ID (or --resume BATCH_ID)');
+      const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+      if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new MicrocredError('MC_USAGE', '--threads must be a positive whole number');
+      const storage = await openStorage(config.databaseUrl);
+      try {
+        await storage.migrate();
+        const keyring = new Keyring(storage, loadKek(config.kek, config.dataDir).kek, config.issuerId, config.baseUrl);
+        await keyring.ensureActiveKey(config.keyAlg, new Date().toISOString());
+        const issuing = new IssuingService(storage, keyring, config);
+        const deps = { storage, keyring, issuing, config };
+        let batchId = opts.resume;
+        if (!batchId) {
+          let text: string;
+          try {
+            text = await readFile(cohort!, 'utf8');
+          } catch (e) {
+            throw new MicrocredError('MC_INPUT_UNREADABLE', `cannot read ${cohort}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+          }
+          const version = opts.version === undefined ? undefined : Number(opts.version);
+          if (!(await storage.getAchievement(opts.achievement!, version))) throw new MicrocredError('MC_USAGE', `no achievement ${opts.achievement}${version ? ` version ${version}` : ''}`);
+          let batch;
+          try {
+            batch = await createBatchJob(deps, { achievementId: opts.achievement!, ...(version ? { achievementVersion: version } : {}), text, kind: opts.jsonl ? 'jsonl' : 'csv', source: basename(cohort!), actor: 'cli' });
+          } catch (e) {
+            if (e instanceof CohortFileError) throw new MicrocredError('MC_INPUT_UNREADABLE', e.message);
+            throw e;
+          }
+          batchId = batch.id;
+          process.stderr.write(`batch ${batch.id}: ${batch.counts.pending} row(s) valid, ${batch.counts.invalid} invalid\n`);
+          for await (const row of allRows(storage, batch.id)) {
+            if (row.state === 'invalid') process.stderr.write(`  line ${row.line} (${row.learner}): ${(row.problems ?? []).map((p) => `${p.path}: ${p.message}`).join('; ')}\n`);
+          }
+          if (opts.dryRun) throw new CliExit(batch.counts.invalid ? 1 : 0);
+        }
+        const before = await storage.getBatch(batchId);
+        if (!before) throw new MicrocredError('MC_USAGE', `no batch ${batchId}`);
+        const bar = opts.progress !== false && process.stderr.isTTY ? new SingleBar({ format: 'issuing [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic) : null;
+        bar?.start(before.counts.pending + before.counts.issued, before.counts.issued, { rate: 0 });
+        const done = await runBatchJob(deps, batchId, { actor: 'cli', ...(threads ? { threads } : {}), onProgress: (p) => (bar ? bar.update(p.issued, { rate: Math.round(p.rate) }) : process.stderr.write(`issued ${p.issued}/${p.total} (${Math.round(p.rate)}/s, ETA ${Math.round(p.etaSec)} s)\n`)) });
+        bar?.stop();
+        if (opts.out) {
+          await mkdir(join(opts.out, 'credentials'), { recursive: true });
+          const manifest = join(opts.out, 'manifest.csv');
+          await writeFile(manifest, manifestHeader());
+          for await (const row of allRows(storage, batchId)) {
+            let url: string | null = null;
+            if (row.credentialId) {
+              const c = await storage.getCredential(row.credentialId);
+              if (c) {
+                url = issuing.verificationUrl(c);
+                await writeFile(join(opts.out, 'credentials', `${row.line}-${c.id.replace('urn:uuid:', '')}.jwt`), c.jwt + '\n');
+              }
+            }
+            await appendFile(manifest, manifestLine(row, url));
+          }
+        }
+        process.stdout.write(`batch ${batchId}: ${done.counts.issued} issued, ${done.counts.invalid} invalid, ${done.counts.pending} pending (${done.state})\n`);
+        throw new CliExit(done.counts.invalid || done.counts.pending ? 1 : 0);
+      } finally {
+        await storage.close();
+      }
+    });
+}

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
+import { startService, type RunningService } from '../src/server/start.js';
+import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
+import type { Storage } from '../src/storage/types.js';
+import { verifyCredential } from '../src/verifier/index.js';
+import { REPO, offlineFetcher } from './helpers/tokens.js';
+
+const CLI = join(REPO, 'dist/cli/main.js');
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const GRADES = ['O', 'A+', 'A', 'B+', 'B', 'C', 'P'];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A cohort CSV for the IN example achievement: n good rows, then the bad ones. */
+function cohort(n: number, offset = 0, bad = true): string {
+  const rows = ['name,email,apaar,grade,credits_earned,activity_start,activity_end'];
+  for (let i = offset; i < offset + n; i++) rows.push(`Learner ${i},learner${i}@student.example.in,${100000000000 + i},${GRADES[i % GRADES.length]},2,2025-04-01,2025-06-15`);
+  if (bad) {
+    rows.push('Bad Grade,bad@example.in,999999999999,Z,2,2025-04-01,2025-06-15');
+    rows.push('Too Many Credits,many@example.in,999999999998,A,3,2025-04-01,2025-06-15');
+    rows.push('No Identifier,,,A,2,2025-04-01,2025-06-15');
+    rows.push(`Learner ${offset},learner${offset}@student.example.in,${100000000000 + offset},A,2,2025-04-01,2025-06-15`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+function achievementBody(): Record<string, unknown> {
+  const r = JSON.parse(readFileSync(join(REPO, 'examples/requests/in-ncrf-data-ethics.json'), 'utf8')) as { achievement: Record<string, unknown> };
+  return { ...r.achievement, id: 'data-ethics-101' };
+}
+
+/** An environment for the CLI: the service's data directory, no leaked Vite BASE_URL. */
+function cliEnv(dataDir: string): NodeJS.ProcessEnv {
+  const { BASE_URL: _vite, ...env } = process.env;
+  return { ...env, DATA_DIR: dataDir, DATABASE_URL: `sqlite:${join(dataDir, 'microcred.db')}`, LOG_LEVEL: 'silent' };
+}
+
+describe('microcred batch (CLI, SQLite file)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mc-batch-'));
+  let svc: RunningService;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    svc = await startService(loadConfig({ PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: `sqlite:${join(dataDir, 'microcred.db')}`, LOG_LEVEL: 'silent' }));
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/achievements`, { method: 'POST', headers: { authorization: `Bearer ${svc.bootstrapToken}`, 'content-type': 'application/json' }, body: JSON.stringify(achievementBody()) });
+    expect(res.status).toBe(201);
+    await svc.close();
+  });
+
+  it('reports every bad row with its line number and reason before signing, then issues the good rows, with files and a manifest', async () => {
+    writeFileSync(join(dataDir, 'cohort.csv'), cohort(300));
+    const out = join(dataDir, 'out');
+    const r = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'cohort.csv'), '--achievement', 'data-ethics-101', '--out', out], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(1); // some rows were invalid
+    const report = r.stderr.split('\n');
+    expect(report[0]).toMatch(/^batch [0-9a-f-]{36}: 300 row\(s\) valid, 4 invalid$/);
+    expect(r.stderr).toContain('line 302 (Bad Grade): grade: "Z" is not a grade of UGC CBCS 10-point grade');
+    expect(r.stderr).toMatch(/line 303 \(Too Many Credits\): MC-BASE\/OB-CREDIT-EARNED: .*creditsEarned 3 exceeds creditsAvailable 2/);
+    expect(r.stderr).toMatch(/line 304 \(No Identifier\): email: the row identifies no learner/);
+    expect(r.stderr).toContain('line 305 (Learner 0): /: the same learner as line 2');
+    expect(r.stdout).toMatch(/300 issued, 4 invalid, 0 pending \(done\)/);
+    const files = readdirSync(join(out, 'credentials'));
+    expect(files).toHaveLength(300);
+    const manifest = readFileSync(join(out, 'manifest.csv'), 'utf8').trim().split('\n');
+    expect(manifest[0]).toBe('row,learner,credential_id,verification_url,status,problems');
+    expect(manifest).toHaveLength(1 + 304);
+    expect(manifest[1]).toMatch(/^2,Learner 0,urn:uuid:[0-9a-f-]{36},http:\/\/localhost:3000\/v\/[\w-]{22}\/[\w-]{16},issued,$/);
+    expect(manifest.find((l) => l.startsWith("302,"))).toMatch(/,invalid,"grade: ""Z"" is not a grade/);
+    // The files are real credentials that verify. Their keys are the service's JWK Set (served here
+    // from the database's public keys); the status lists are not served in this test, so only warn.
+    const db = new Database(join(dataDir, 'microcred.db'), { readonly: true });
+    const keys = (db.prepare('SELECT public_jwk FROM keys').all() as Array<{ public_jwk: string }>).map((k) => JSON.parse(k.public_jwk) as object);
+    db.close();
+    const fetcher = async (url: string) => {
+      if (url.split('#')[0] === 'http://localhost:3000/.well-known/jwks.json') return { url, status: 200, contentType: 'application/jwk-set+json', body: new TextEncoder().encode(JSON.stringify({ keys })) };
+      return offlineFetcher(url);
+    };
+    for (const f of files.slice(0, 5)) {
+      const report = await verifyCredential(readFileSync(join(out, 'credentials', f), 'utf8').trim(), { fetcher, statusFailure: 'warn' });
+      expect(report.checks.filter((c) => c.status === 'failed').map((c) => c.message)).toEqual([]);
+      expect(report.verified).toBe(true);
+    }
+  });
+
+  it('running the same cohort again issues nothing new: each learner gets the credential exactly once', () => {
+    const db = new Database(join(dataDir, 'microcred.db'), { readonly: true });
+    const before = (db.prepare('SELECT COUNT(*) AS n FROM credentials').get() as { n: number }).n;
+    db.close();
+    const r = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'cohort.csv'), '--achievement', 'data-ethics-101', '--no-progress'], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(r.stdout).toMatch(/300 issued, 4 invalid, 0 pending \(done\)/);
+    const db2 = new Database(join(dataDir, 'microcred.db'), { readonly: true });
+    expect((db2.prepare('SELECT COUNT(*) AS n FROM credentials').get() as { n: number }).n).toBe(before);
+    db2.close();
+  });
+
+  it('a batch killed with SIGKILL mid-run and resumed finishes with no lost and no duplicated credential', async () => {
+    const N = 4000;
+    writeFileSync(join(dataDir, 'big.csv'), cohort(N, 10_000, false));
+    const child = spawn(process.execPath, [CLI, 'batch', join(dataDir, 'big.csv'), '--achievement', 'data-ethics-101', '--no-progress', '--threads', '2'], { env: cliEnv(dataDir) });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Kill it after the first committed chunk, while it is still issuing.
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no progress: ${err}`)), 60_000);
+      child.stderr.on('data', () => {
+        if (/issued \d+\/4000/.test(err)) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const batchId = /batch ([0-9a-f-]{36}):/.exec(err)![1]!;
+    const db = new Database(join(dataDir, 'microcred.db'), { readonly: true });
+    const partial = db.prepare("SELECT state, COUNT(*) AS n FROM batch_rows WHERE batch_id = ? GROUP BY state").all(batchId) as Array<{ state: string; n: number }>;
+    db.close();
+    const issuedBefore = partial.find((p) => p.state === 'issued')?.n ?? 0;
+    expect(issuedBefore).toBeGreaterThan(0);
+    expect(issuedBefore).toBeLessThan(N); // it really was interrupted
+
+    const resumed = spawnSync(process.execPath, [CLI, 'batch', '--resume', batchId, '--no-progress'], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`${N} issued, 0 invalid, 0 pending (done)`);
+    const check = new Database(join(dataDir, 'microcred.db'), { readonly: true });
+    const rows = check.prepare('SELECT credential_id FROM batch_rows WHERE batch_id = ?').all(batchId) as Array<{ credential_id: string | null }>;
+    expect(rows.every((r) => r.credential_id !== null)).toBe(true);
+    expect(new Set(rows.map((r) => r.credential_id)).size).toBe(N);
+    // Exactly one credential per learner of this cohort, and each status slot once.
+    const perLearner = check.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT idempotency_key) AS k FROM credentials WHERE idempotency_key IN (SELECT idempotency_key FROM batch_rows WHERE batch_id = ?)").get(batchId) as { n: number; k: number };
+    expect(perLearner).toEqual({ n: N, k: N });
+    const slots = check.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT status_list_id || \'#\' || status_index) AS s FROM credentials').get() as { n: number; s: number };
+    expect(slots.s).toBe(slots.n);
+    check.close();
+  }, 180_000);
+});
+
+async function apiSuite(name: string, makeStorage: () => Promise<{ storage: Storage; cleanup: () => Promise<void> }>, enabled: boolean) {
+  describe.skipIf(!enabled)(`batch jobs over HTTP (${name})`, () => {
+    let svc: RunningService;
+    let base: string;
+    let cleanup = async () => {};
+    const auth = () => ({ authorization: `Bearer ${svc.bootstrapToken}` });
+
+    beforeAll(async () => {
+      const port = await freePort();
+      const made = await makeStorage();
+      cleanup = made.cleanup;
+      svc = await startService(loadConfig({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'mc-batch-api-')), LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' }), { storage: made.storage });
+      base = `http://127.0.0.1:${port}`;
+      expect((await fetch(`${base}/api/v1/achievements`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(achievementBody()) })).status).toBe(201);
+    });
+    afterAll(async () => {
+      await svc?.close();
+      await cleanup();
+    });
+
+    it('an upload is validated (bad rows with line numbers), issued in the background with progress events, and gives a manifest', async () => {
+      const res = await fetch(`${base}/api/v1/batches?achievementId=data-ethics-101`, { method: 'POST', headers: { ...auth(), 'content-type': 'text/csv' }, body: cohort(500) });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { batch: { id: string; counts: Record<string, number> }; invalidRows: Array<{ line: number; problems: Array<{ message: string }> }>; invalidTotal: number };
+      expect(body.batch.counts).toEqual({ pending: 500, invalid: 4, issued: 0 });
+      expect(body.invalidRows.map((r) => r.line)).toEqual([502, 503, 504, 505]);
+      const events = await fetch(`${base}/api/v1/batches/${body.batch.id}/events`, { headers: auth() });
+      expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const stream = await events.text();
+      expect(stream).toMatch(/^event: status\n/);
+      expect(stream).toMatch(/event: done\ndata: .*"issued":500/s);
+      const status = (await (await fetch(`${base}/api/v1/batches/${body.batch.id}`, { headers: auth() })).json()) as { state: string; counts: Record<string, number> };
+      expect(status).toMatchObject({ state: 'done', counts: { pending: 0, invalid: 4, issued: 500 } });
+      const invalid = (await (await fetch(`${base}/api/v1/batches/${body.batch.id}/rows?state=invalid`, { headers: auth() })).json()) as { total: number };
+      expect(invalid.total).toBe(4);
+      const manifest = (await (await fetch(`${base}/api/v1/batches/${body.batch.id}/manifest.csv`, { headers: auth() })).text()).trim().split('\n');
+      expect(manifest).toHaveLength(505);
+      expect(await svc.storage.countCredentials()).toBe(500);
+      const list = await svc.storage.listCredentials({ limit: 1000, offset: 0 });
+      expect(new Set(list.items.map((c) => `${c.statusListId}#${c.statusIndex}`)).size).toBe(500);
+    });
+
+    it('refuses a cohort file with unknown columns, and needs a token', async () => {
+      const bad = await fetch(`${base}/api/v1/batches?achievementId=data-ethics-101`, { method: 'POST', headers: { ...auth(), 'content-type': 'text/csv' }, body: 'nom,courriel\nx,y\n' });
+      expect(bad.status).toBe(422);
+      expect(((await bad.json()) as { code: string; detail: string }).detail).toMatch(/unknown column\(s\): nom, courriel/);
+      expect((await fetch(`${base}/api/v1/batches?achievementId=data-ethics-101`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: cohort(1) })).status).toBe(401);
+    });
+  });
+}
+
+await apiSuite('SQLite', async () => ({ storage: await openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'mc-bs-')), 'db')), cleanup: async () => {} }), true);
+
+const pgUp = await (async () => {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI (${PG_URL})`);
+await apiSuite(
+  'PostgreSQL',
+  async () => {
+    const schema = `mc_batch_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+    return {
+      storage: await openPostgresStorage(PG_URL, { schema }),
+      cleanup: async () => {
+        const c = new pg.Client({ connectionString: PG_URL });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await c.end();
+      },
+    };
+  },
+  pgUp,
+);
