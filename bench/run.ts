@@ -61,7 +61,120 @@ if (want('jwt')) {
   await pipeline('EdDSA');
 }
 
+/** Data Integrity (eddsa-rdfc-2022): our full pipeline against plain @digitalbazaar/vc usage. */
+async function dataIntegrity() {
+  const key = generateKey('EdDSA');
+  const id = key.identifiers[0]!;
+  const signer = createLocalSigner(key.privateJwk, id.kid);
+  const priv = createPrivateKey({ key: key.privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const { credential } = await issueCredential(request, { signer, format: 'di' });
+  const { bundledContexts } = await import('../src/lib/jsonld/contexts.js');
+  const mk = id.id.slice('did:key:'.length);
+  const method = { id: id.kid, type: 'Multikey', controller: id.id, publicKeyMultibase: mk };
+  const documentLoader = async (url: string) => {
+    const ctx = bundledContexts().get(url);
+    if (ctx) return { contextUrl: null, documentUrl: url, document: ctx };
+    if (url === id.kid) return { contextUrl: null, documentUrl: url, document: { '@context': 'https://w3id.org/security/multikey/v1', ...method } };
+    if (url === id.id) return { contextUrl: null, documentUrl: url, document: { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: id.id, verificationMethod: [method], assertionMethod: [method.id] } };
+    throw new Error(`offline benchmark: ${url}`);
+  };
+  const dbVc = await import('@digitalbazaar/vc');
+  const { DataIntegrityProof } = await import('@digitalbazaar/data-integrity');
+  const { cryptosuite } = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
+  const plainSigner = { id: id.kid, algorithm: 'Ed25519', sign: async ({ data }: { data: Uint8Array }) => cryptoSign(null, data, priv) };
+  const { proof: _p, ...unsigned } = credential as Record<string, unknown>;
+  const plainIssue = await measure(() => dbVc.issue({ credential: structuredClone(unsigned), suite: new DataIntegrityProof({ signer: plainSigner, cryptosuite }), documentLoader }), 3000, 500);
+  const plainVerify = await measure(() => dbVc.verifyCredential({ credential, suite: new DataIntegrityProof({ cryptosuite }), documentLoader }), 3000, 500);
+  rows.push({ name: 'DI plain @digitalbazaar/vc issue (baseline)', opsPerSec: plainIssue });
+  rows.push({ name: 'DI plain @digitalbazaar/vc verify (baseline)', opsPerSec: plainVerify });
+  const ourIssue = await measure(() => issueCredential(request, { signer, format: 'di' }), 3000, 500);
+  const verify = createVerifier({ fetcher: offline });
+  const check = await verify(credential as Record<string, unknown>);
+  if (!check.verified) throw new Error(`DI benchmark credential does not verify: ${JSON.stringify(check.checks.filter((c) => c.status === 'failed'))}`);
+  const ourVerify = await measure(() => verify(credential as Record<string, unknown>), 3000, 500);
+  rows.push({ name: 'DI full issuance (every check + eddsa-rdfc-2022)', opsPerSec: ourIssue, ratio: ourIssue / plainIssue, baseline: 'plain vc issue', target: 1.5 });
+  rows.push({ name: 'DI full verification (every check)', opsPerSec: ourVerify, ratio: ourVerify / plainVerify, baseline: 'plain vc verify', target: 1.5 });
+}
+if (want('di')) await dataIntegrity();
+
+/** Cohort issuance: N rows issued and stored, signing on every core (worker threads). */
+async function batch(kind: 'sqlite' | 'postgres', n: number) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadConfig } = await import('../src/config/config.js');
+  const { openSqliteStorage, openPostgresStorage } = await import('../src/storage/index.js');
+  const { Keyring } = await import('../src/service/keyring.js');
+  const { loadKek } = await import('../src/service/kek.js');
+  const { IssuingService } = await import('../src/service/issuing.js');
+  const { createBatchJob, runBatchJob } = await import('../src/batch/runner.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mc-bench-'));
+  const schema = `mc_bench_${Date.now().toString(36)}`;
+  const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const storage = kind === 'sqlite' ? await openSqliteStorage(join(dir, 'bench.db')) : await openPostgresStorage(pgUrl, { schema });
+  try {
+    await storage.migrate();
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    const keyring = new Keyring(storage, loadKek(null, dir).kek, config.issuerId, config.baseUrl);
+    await keyring.ensureActiveKey('ES256', new Date().toISOString());
+    const issuing = new IssuingService(storage, keyring, config);
+    const { id: _id, ...achievement } = request.achievement as Record<string, unknown>;
+    await issuing.createAchievement(achievement, 'bench', 'bench-achievement');
+    const lines = ['name,email,apaar,grade,credits_earned,activity_start,activity_end'];
+    const grades = ['O', 'A+', 'A', 'B+', 'B', 'C', 'P'];
+    for (let i = 0; i < n; i++) lines.push(`Learner ${i},l${i}@student.example.in,${100000000000 + i},${grades[i % 7]},2,2025-04-01,2025-06-15`);
+    const deps = { storage, keyring, issuing, config };
+    const t0 = performance.now();
+    const job = await createBatchJob(deps, { achievementId: 'bench-achievement', text: lines.join('\n'), kind: 'csv', source: 'bench', actor: 'bench' });
+    const t1 = performance.now();
+    const done = await runBatchJob(deps, job.id, { actor: 'bench' });
+    const t2 = performance.now();
+    if (done.counts.issued !== n) throw new Error(`batch issued ${done.counts.issued} of ${n}`);
+    const secs = (t2 - t0) / 1000;
+    rows.push({ name: `batch ${n.toLocaleString('en')} rows into ${kind} (validate ${((t1 - t0) / 1000).toFixed(1)} s + issue ${((t2 - t1) / 1000).toFixed(1)} s = ${secs.toFixed(1)} s)`, opsPerSec: n / secs, note: kind === 'sqlite' ? `target: under 20 s (${secs < 20 ? 'met' : 'NOT met'})` : 'no target' });
+  } finally {
+    await storage.close();
+    if (kind === 'postgres') {
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    }
+  }
+}
+const batchRows = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
+if (want('batch')) {
+  await batch('sqlite', batchRows);
+  await batch('postgres', batchRows);
+}
+
+/** POST /api/v1/verify on the verifier-only service (its own process) under a fixed concurrency. */
+async function http() {
+  const { spawn } = await import('node:child_process');
+  const autocannon = (await import('autocannon')).default;
+  const key = generateKey('ES256');
+  const signer = createLocalSigner(key.privateJwk, key.identifiers[0]!.kid);
+  const { jwt } = await issueCredential(request, { signer });
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const { BASE_URL: _vite, ...env } = process.env;
+  const child = spawn(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, 'serve', '--verifier-only'], { env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '10000000' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+  try {
+    const body = JSON.stringify({ credential: jwt });
+    const run = (duration: number) => autocannon({ url: `http://127.0.0.1:${port}/api/v1/verify`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 16, duration });
+    await run(2); // warm-up
+    const r = await run(10);
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`HTTP verify: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    rows.push({ name: `HTTP POST /api/v1/verify, 16 connections (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms)`, opsPerSec: r.requests.average, note: `target ≥ 2000 req/s with p99 < 50 ms: ${r.requests.average >= 2000 && r.latency.p99 < 50 ? 'met' : 'NOT met'}` });
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+if (want('http')) await http();
+
 const result = { date: new Date().toISOString(), machine: machine(), rows };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
-process.stdout.write(`${table(rows)}\n\nmachine: ${JSON.stringify(result.machine)}\nwritten: bench/results/latest.json\n`);
+const notes = rows.filter((r) => r.note).map((r) => `  ${r.name}: ${r.note}`);
+process.stdout.write(`${table(rows)}\n${notes.length ? `\nnotes:\n${notes.join('\n')}\n` : ''}\nmachine: ${JSON.stringify(result.machine)}\nwritten: bench/results/latest.json\n`);

@@ -58,7 +58,8 @@ export async function createBatchJob(deps: BatchDeps, input: { achievementId: st
   let lint: Map<number, RowResult>;
   try {
     const readable = rows.filter((r) => r.problems.length === 0);
-    lint = new Map((await runTasks(p, chunks(readable, TASK_ROWS).map((part) => ({ kind: 'lint', rows: part.map((r) => ({ line: r.line, body: r.body })), now: now.toISOString() })))).map((r) => [r.line, r]));
+    const listBase = `${deps.config.baseUrl}/status/00000000-0000-4000-8000-000000000000`;
+    lint = new Map((await runTasks(p, chunks(readable, TASK_ROWS).map((part) => ({ kind: 'lint', listBase, rows: part.map((r) => ({ line: r.line, body: r.body })), now: now.toISOString() })))).map((r) => [r.line, r]));
   } finally {
     await p.destroy();
   }
@@ -97,36 +98,63 @@ export async function runBatchJob(deps: BatchDeps, batchId: string, options: { a
   const startIssued = issued;
   const chunkSize = options.chunkSize ?? 2000;
   const p = pool(await setupFor(deps, achievement.body, true), options.threads);
-  try {
-    for (;;) {
-      if (options.signal?.aborted) break;
-      const pending = await deps.storage.pendingBatchRows(batchId, chunkSize);
-      if (pending.length === 0) break;
-      const now = new Date();
-      const list = await deps.storage.currentStatusList(deps.config.statusListSize, now.toISOString());
-      // Indexes are drawn at random over the whole list (herd privacy) and in bulk: the used set
-      // is read once per chunk; the unique constraint still settles any race with other writers.
-      const used = new Set(await deps.storage.usedStatusIndexes(list.id));
-      const draw = () => {
-        for (;;) {
-          const i = randomInt(list.size);
-          if (!used.has(i)) {
-            used.add(i);
-            return i;
-          }
+  // Chunk N+1 is handed to the workers before chunk N is written, so signing overlaps the
+  // database write (better-sqlite3 writes synchronously on this thread). A cursor over line
+  // numbers keeps rows in flight from being fetched twice; rows to retry (a status index taken by
+  // another writer) stay pending and are picked up by a final sweep from the start.
+  let cursor = 0;
+  let listId = '';
+  let used = new Set<number>();
+  interface InFlight {
+    list: { id: string };
+    now: Date;
+    planned: Array<{ row: StoredBatchRow; id: string; index: number }>;
+    results: Promise<RowResult[]>;
+  }
+  const dispatch = async (): Promise<InFlight | null> => {
+    if (options.signal?.aborted) return null;
+    const pending = await deps.storage.pendingBatchRows(batchId, chunkSize, cursor);
+    if (pending.length === 0) return null;
+    cursor = pending[pending.length - 1]!.line;
+    const now = new Date();
+    const list = await deps.storage.currentStatusList(deps.config.statusListSize, now.toISOString());
+    if (list.id !== listId) {
+      // Indexes are drawn at random over the whole list (herd privacy) and in bulk: the used set is
+      // read once per list; the unique constraint settles any race with other writers.
+      listId = list.id;
+      used = new Set(await deps.storage.usedStatusIndexes(list.id));
+    }
+    const draw = () => {
+      for (;;) {
+        const i = randomInt(list.size);
+        if (!used.has(i)) {
+          used.add(i);
+          return i;
         }
-      };
-      const planned = pending.map((r) => ({ row: r, id: `urn:uuid:${randomUUID()}`, index: draw() }));
-      const listBase = `${deps.config.baseUrl}/status/${list.id}`;
-      const results = await runTasks(p, chunks(planned, TASK_ROWS).map((part) => ({ kind: 'issue', listBase, now: now.toISOString(), rows: part.map((x) => ({ line: x.row.line, id: x.id, body: x.row.body, index: x.index })) })));
+      }
+    };
+    const planned = pending.map((r) => ({ row: r, id: `urn:uuid:${randomUUID()}`, index: draw() }));
+    const listBase = `${deps.config.baseUrl}/status/${list.id}`;
+    const results = runTasks(p, chunks(planned, TASK_ROWS).map((part) => ({ kind: 'issue', listBase, now: now.toISOString(), rows: part.map((x) => ({ line: x.row.line, id: x.id, body: x.row.body, index: x.index })) })));
+    results.catch(() => {}); // awaited below; avoid an unhandled rejection while the previous chunk is written
+    return { list, now, planned, results };
+  };
+  try {
+    let next = await dispatch();
+    while (next) {
+      const current = next;
+      const results = await current.results;
+      next = await dispatch();
+      // Let the pool post the new tasks to its threads before this thread blocks on the write.
+      await new Promise((resolve) => setImmediate(resolve));
       const byLine = new Map(results.map((r) => [r.line, r]));
       const items: Array<{ line: number; credential: StoredCredential }> = [];
-      for (const x of planned) {
+      for (const x of current.planned) {
         const r = byLine.get(x.row.line)!;
-        if (!r.ok) continue; // validated earlier; a row that fails now (e.g. a changed key) stays pending and is reported below
+        if (!r.ok) continue; // validated earlier; a row that fails now (e.g. a changed key) stays pending
         items.push({
           line: x.row.line,
-          credential: { id: x.id, achievementId: batch.achievementId, achievementVersion: batch.achievementVersion, jwt: r.jwt, credential: r.credential, statusListId: list.id, statusIndex: x.index, state: 'active', stateReason: null, issuedAt: now.toISOString(), idempotencyKey: x.row.idempotencyKey, requestHash: null },
+          credential: { id: x.id, achievementId: batch.achievementId, achievementVersion: batch.achievementVersion, jwt: r.jwt, credential: r.credential, statusListId: current.list.id, statusIndex: x.index, state: 'active', stateReason: null, issuedAt: current.now.toISOString(), idempotencyKey: x.row.idempotencyKey, requestHash: null },
         });
       }
       if (items.length === 0) throw new Error(`batch ${batchId}: no row of the chunk could be signed (${JSON.stringify(results.find((r) => !r.ok))})`);
@@ -135,6 +163,10 @@ export async function runBatchJob(deps: BatchDeps, batchId: string, options: { a
       const elapsed = (performance.now() - started) / 1000;
       const rate = (issued - startIssued) / Math.max(elapsed, 1e-3);
       options.onProgress?.({ batchId, issued, total, rate, etaSec: rate > 0 ? (total - issued) / rate : 0 });
+      if (!next && cursor > 0 && !options.signal?.aborted) {
+        cursor = 0; // sweep again for rows left pending (retries)
+        next = await dispatch();
+      }
     }
   } finally {
     await p.destroy();

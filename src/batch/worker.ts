@@ -4,7 +4,9 @@
  * part uses every core. The key and achievement arrive once, as the pool's workerData.
  */
 import { workerData } from 'piscina';
-import { issueCredential } from '../issuer/issue.js';
+import { buildCredential } from '../issuer/build.js';
+import { checkBuiltCredential } from '../issuer/check.js';
+import { signCredentialJwt } from '../issuer/jwt/sign.js';
 import { lintRequest } from '../issuer/lint.js';
 import { createLocalSigner } from '../issuer/signer.js';
 import type { IssuanceRequest } from '../issuer/request.js';
@@ -21,12 +23,13 @@ export interface WorkerSetup {
 }
 
 export type WorkerTask =
-  | { kind: 'lint'; rows: Array<{ line: number; body: Record<string, unknown> }>; now: string }
+  | { kind: 'lint'; rows: Array<{ line: number; body: Record<string, unknown> }>; listBase: string; now: string }
   | { kind: 'issue'; rows: Array<{ line: number; id: string; body: Record<string, unknown>; index: number }>; listBase: string; now: string };
 
 export type RowResult = { line: number; ok: true; credential: Record<string, unknown>; jwt: string } | { line: number; ok: false; problems: Problem[] };
 
 const setup = workerData as WorkerSetup;
+const PLACEHOLDER_ID = 'urn:uuid:00000000-0000-4000-8000-000000000000';
 const signer = setup?.privateJwk ? createLocalSigner(setup.privateJwk, setup.kid) : null;
 
 function requestFor(body: Record<string, unknown>): IssuanceRequest {
@@ -38,7 +41,8 @@ export default async function run(task: WorkerTask): Promise<RowResult[]> {
   const out: RowResult[] = [];
   if (task.kind === 'lint') {
     for (const row of task.rows) {
-      const report = await lintRequest(requestFor(row.body), { issuerId: setup.issuerId, now });
+      // Validated in exactly the shape it will be issued in: an id and status entries of the same form.
+      const report = await lintRequest({ ...requestFor(row.body), id: PLACEHOLDER_ID, credentialStatus: statusEntries(task.listBase, 0) }, { issuerId: setup.issuerId, now });
       const failed = report.benchmark?.reports.flatMap((r) => r.rules.filter((x) => x.status === 'failed').map((x) => ({ path: `${r.profile}/${x.id}`, message: `${x.message}${x.detail ? ` (${x.detail})` : ''}`, code: x.id }))) ?? [];
       out.push(report.ok ? { line: row.line, ok: true, credential: {}, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
     }
@@ -47,9 +51,16 @@ export default async function run(task: WorkerTask): Promise<RowResult[]> {
   if (!signer) throw new Error('this worker pool has no signing key');
   for (const row of task.rows) {
     try {
-      const issued = await issueCredential({ ...requestFor(row.body), id: row.id, credentialStatus: statusEntries(task.listBase, row.index) }, { signer, issuerId: setup.issuerId, now });
-      const { iss: _i, sub: _s, nbf: _n, jti: _j, exp: _e, ...credential } = issued.credential as Record<string, unknown>;
-      out.push({ line: row.line, ok: true, credential, jwt: issued.jwt });
+      // The row passed the full pipeline (schema, JSON-LD terms, quality benchmarks) in this very
+      // shape when the batch was validated; only the id, status index and date differ now. The
+      // verifier's structural checks still run on the final credential before it is signed.
+      const credential = buildCredential({ ...requestFor(row.body), id: row.id, credentialStatus: statusEntries(task.listBase, row.index) }, { issuerId: setup.issuerId, now });
+      const problems = checkBuiltCredential(credential, signer);
+      if (problems.length) {
+        out.push({ line: row.line, ok: false, problems });
+        continue;
+      }
+      out.push({ line: row.line, ok: true, credential, jwt: await signCredentialJwt(credential, signer) });
     } catch (e) {
       if (e instanceof MicrocredError) out.push({ line: row.line, ok: false, problems: e.problems.length ? e.problems : [{ path: '/', message: e.message, code: e.code }] });
       else throw e;

@@ -102,7 +102,8 @@ export function batchRouter(deps: BatchDeps & { log: Logger; auth: (scope: 'issu
     deps.auth('issue'),
     h(async (req, res) => {
       const b = await load(String(req.params.id));
-      res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      // no-transform: the compression middleware would otherwise buffer the events until the stream ends.
+      res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store, no-transform', Connection: 'keep-alive' });
       res.flushHeaders();
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       send('status', b);

@@ -296,8 +296,8 @@ export interface Storage {
   listBatches(limit: number, offset: number): Promise<Page<StoredBatch>>;
   setBatchState(id: string, state: BatchState): Promise<void>;
   listBatchRows(id: string, filter: { state?: BatchRowState; limit: number; offset: number }): Promise<Page<StoredBatchRow>>;
-  /** The next pending rows, in line order. */
-  pendingBatchRows(id: string, limit: number): Promise<StoredBatchRow[]>;
+  /** The next pending rows after line `afterLine` (default 0), in line order. */
+  pendingBatchRows(id: string, limit: number, afterLine?: number): Promise<StoredBatchRow[]>;
   /** Every status index already used on a list (to draw new ones in bulk without collisions). */
   usedStatusIndexes(listId: string): Promise<number[]>;
   /**

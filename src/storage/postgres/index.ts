@@ -787,8 +787,8 @@ class PostgresStorage implements Storage {
     return { items: rows.map(toBatchRow), total };
   }
 
-  async pendingBatchRows(id: string, limit: number): Promise<StoredBatchRow[]> {
-    return (await this.#query<BatchRowRecord>("SELECT * FROM batch_rows WHERE batch_id = $1 AND state = 'pending' ORDER BY line LIMIT $2", [id, limit])).map(toBatchRow);
+  async pendingBatchRows(id: string, limit: number, afterLine = 0): Promise<StoredBatchRow[]> {
+    return (await this.#query<BatchRowRecord>("SELECT * FROM batch_rows WHERE batch_id = $1 AND state = 'pending' AND line > $3 ORDER BY line LIMIT $2", [id, limit, afterLine])).map(toBatchRow);
   }
 
   async usedStatusIndexes(listId: string): Promise<number[]> {

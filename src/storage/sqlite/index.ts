@@ -699,8 +699,8 @@ class SqliteStorage implements Storage {
     });
   }
 
-  async pendingBatchRows(id: string, limit: number): Promise<StoredBatchRow[]> {
-    return (this.#db.prepare("SELECT * FROM batch_rows WHERE batch_id = ? AND state = 'pending' ORDER BY line LIMIT ?").all(id, limit) as BatchRowRow[]).map(toBatchRow);
+  async pendingBatchRows(id: string, limit: number, afterLine = 0): Promise<StoredBatchRow[]> {
+    return (this.#db.prepare("SELECT * FROM batch_rows WHERE batch_id = ? AND state = 'pending' AND line > ? ORDER BY line LIMIT ?").all(id, afterLine, limit) as BatchRowRow[]).map(toBatchRow);
   }
 
   async usedStatusIndexes(listId: string): Promise<number[]> {
