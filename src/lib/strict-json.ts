@@ -6,13 +6,14 @@
  * - it happily builds a 10,000-deep structure that later recursive code (JSON Schema validation,
  *   JSON-LD, the shape cache) cannot walk without overflowing the stack.
  *
- * `parseStrictJson` parses with `JSON.parse` (the grammar and the value), then walks the tokens of
- * the same text with a real JSON tokenizer (@humanwhocodes/momoa, iterative, not recursive) to
- * refuse duplicate member names (compared after unescaping: `"a"` and `"\u0061"` are the same
+ * `parseStrictJson` parses with `JSON.parse` (the grammar and the value), then walks the same text
+ * with a JSON scanner (`jsonc-parser`, allocation-light: it runs on every verify; it recurses,
+ * so depth is checked first, iteratively, on the parsed value)
+ * to refuse duplicate member names (compared after unescaping: `"a"` and `"\u0061"` are the same
  * name) and nesting deeper than `maxDepth`. Nothing here recurses, so hostile depth cannot
  * overflow it.
  */
-import { tokenize } from '@humanwhocodes/momoa';
+import { visit } from 'jsonc-parser';
 
 /** Deepest nesting of arrays and objects accepted (a top-level object is depth 1). */
 export const MAX_JSON_DEPTH = 64;
@@ -20,13 +21,6 @@ export const MAX_JSON_DEPTH = 64;
 export type StrictJsonResult =
   | { ok: true; value: unknown }
   | { ok: false; code: 'MC_JSON_INVALID' | 'MC_JSON_DUPLICATE_KEY' | 'MC_JSON_TOO_DEEP'; message: string };
-
-interface Frame {
-  /** Member names seen so far (objects only). */
-  keys: Set<string> | null;
-  /** The next String token at this level is a member name. */
-  expectKey: boolean;
-}
 
 /** Parse JSON text, refusing invalid JSON, duplicate member names and nesting deeper than `maxDepth`. */
 export function parseStrictJson(text: string, maxDepth: number = MAX_JSON_DEPTH): StrictJsonResult {
@@ -37,48 +31,35 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_JSON_DEPTH)
     return { ok: false, code: 'MC_JSON_INVALID', message: `not valid JSON (${(e as Error).message})` };
   }
   if (value === null || typeof value !== 'object') return { ok: true, value };
-  let tokens;
-  try {
-    tokens = tokenize(text, { mode: 'json', ranges: true });
-  } catch (e) {
-    // JSON.parse accepted it, so this would be a tokenizer disagreement: refuse rather than guess.
-    return { ok: false, code: 'MC_JSON_INVALID', message: `not valid JSON (${(e as Error).message})` };
-  }
-  const stack: Frame[] = [];
-  for (const t of tokens) {
-    const top = stack[stack.length - 1];
-    switch (t.type) {
-      case 'LBrace':
-      case 'LBracket':
-        if (top) top.expectKey = false;
-        if (stack.length >= maxDepth) {
-          return { ok: false, code: 'MC_JSON_TOO_DEEP', message: `JSON nested deeper than ${maxDepth} levels (at offset ${t.range?.[0] ?? '?'})` };
-        }
-        stack.push({ keys: t.type === 'LBrace' ? new Set() : null, expectKey: t.type === 'LBrace' });
-        break;
-      case 'RBrace':
-      case 'RBracket':
-        stack.pop();
-        break;
-      case 'Comma':
-        if (top?.keys) top.expectKey = true;
-        break;
-      case 'String':
-        if (top?.keys && top.expectKey) {
-          const [start, end] = t.range ?? [0, 0];
-          const name = JSON.parse(text.slice(start, end)) as string;
-          if (top.keys.has(name)) {
-            return { ok: false, code: 'MC_JSON_DUPLICATE_KEY', message: `duplicate member name ${JSON.stringify(name).slice(0, 80)} (at offset ${start}): JSON parsers disagree on which value counts` };
-          }
-          top.keys.add(name);
-          top.expectKey = false;
-        }
-        break;
-      default:
-        break;
-    }
-  }
-  return { ok: true, value };
+  // Depth first, iteratively on the parsed value: the scanner below recurses, so it only ever
+  // sees documents at most maxDepth deep.
+  const shape = checkJsonValue(value, maxDepth);
+  if (!shape.ok) return { ok: false, code: 'MC_JSON_TOO_DEEP', message: shape.message };
+  // Member names per open object (null for arrays). JSON.parse accepted the text, so the scanner
+  // sees valid JSON; it is told to allow no comments or trailing commas all the same.
+  const stack: Array<Set<string> | null> = [];
+  let failure: Extract<StrictJsonResult, { ok: false }> | null = null;
+  const open = (keys: Set<string> | null, offset: number) => {
+    if (stack.length >= maxDepth) failure ??= { ok: false, code: 'MC_JSON_TOO_DEEP', message: `JSON nested deeper than ${maxDepth} levels (at offset ${offset})` };
+    stack.push(keys);
+  };
+  visit(
+    text,
+    {
+      onObjectBegin: (offset) => open(new Set(), offset),
+      onArrayBegin: (offset) => open(null, offset),
+      onObjectEnd: () => void stack.pop(),
+      onArrayEnd: () => void stack.pop(),
+      onObjectProperty: (name, offset) => {
+        const keys = stack[stack.length - 1];
+        if (!keys) return;
+        if (keys.has(name)) failure ??= { ok: false, code: 'MC_JSON_DUPLICATE_KEY', message: `duplicate member name ${JSON.stringify(name).slice(0, 80)} (at offset ${offset}): JSON parsers disagree on which value counts` };
+        keys.add(name);
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return failure ?? { ok: true, value };
 }
 
 /**
