@@ -1,31 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { startService, type RunningService } from '../src/server/start.js';
 import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
 import type { Storage } from '../src/storage/types.js';
 import { verifyCredential } from '../src/verifier/index.js';
 import { REPO, offlineFetcher } from './helpers/tokens.js';
+import { freePort, PG_URL, requirePostgres, scratchSchema } from './helpers/net.js';
 
 const CLI = join(REPO, 'dist/cli/main.js');
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const GRADES = ['O', 'A+', 'A', 'B+', 'B', 'C', 'P'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A cohort CSV for the IN example achievement: n good rows, then the bad ones. */
 function cohort(n: number, offset = 0, bad = true): string {
@@ -204,30 +193,11 @@ async function apiSuite(name: string, makeStorage: () => Promise<{ storage: Stor
 
 await apiSuite('SQLite', async () => ({ storage: await openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'mc-bs-')), 'db')), cleanup: async () => {} }), true);
 
-const pgUp = await (async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI (${PG_URL})`);
 await apiSuite(
   'PostgreSQL',
   async () => {
-    const schema = `mc_batch_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-    return {
-      storage: await openPostgresStorage(PG_URL, { schema }),
-      cleanup: async () => {
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      },
-    };
+    const { schema, drop } = scratchSchema('mc_batch');
+    return { storage: await openPostgresStorage(PG_URL, { schema }), cleanup: drop };
   },
-  pgUp,
+  await requirePostgres('batch jobs over HTTP'),
 );

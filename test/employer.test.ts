@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQRModule from 'jsqr';
@@ -13,6 +12,7 @@ import { startVerifierService, type RunningVerifier } from '../src/server/verifi
 import { openSqliteStorage } from '../src/storage/index.js';
 import { issueCredential, statusEntries } from '../src/issuer/index.js';
 import { baseRequest, keyFor, REPO, signerFor } from './helpers/tokens.js';
+import { freePort } from './helpers/net.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -24,15 +24,6 @@ if (!hasPoppler && process.env.CI === 'true') throw new Error('pdftoppm is requi
 const ARTIFACTS = join(REPO, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // jsqr is CommonJS: under NodeNext its default import is the module record.
 const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;

@@ -1,43 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { startService, type RunningService } from '../src/server/start.js';
 import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
 import type { Storage } from '../src/storage/types.js';
 import { createGuardedFetcher, verifyCredential, type VerificationReport } from '../src/verifier/index.js';
 import { REPO } from './helpers/tokens.js';
+import { freePort, PG_URL, requirePostgres, scratchSchema } from './helpers/net.js';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pgUp = await postgresAvailable();
-if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI (${PG_URL})`);
-if (!pgUp) console.warn(`skipping the PostgreSQL service tests: cannot connect to ${PG_URL}`);
+const pgUp = await requirePostgres('the issuer service tests');
 
 /** The IN example as an achievement body and an issuance body for the API. */
 function exampleParts() {
@@ -337,17 +313,8 @@ serviceSuite('SQLite', async () => {
 serviceSuite(
   'PostgreSQL',
   async () => {
-    const schema = `mc_e2e_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-    const storage = await openPostgresStorage(PG_URL, { schema });
-    return {
-      storage,
-      cleanup: async () => {
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      },
-    };
+    const { schema, drop } = scratchSchema('mc_e2e');
+    return { storage: await openPostgresStorage(PG_URL, { schema }), cleanup: drop };
   },
   pgUp,
 );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, type ServiceConfig } from '../../config/config.js';
+import type { ServiceConfig } from '../../config/config.js';
+import { cliConfig } from '../config.js';
 import { MicrocredError } from '../../errors.js';
 import { loadKek } from '../../service/kek.js';
 import { Keyring } from '../../service/keyring.js';
@@ -9,13 +10,7 @@ import type { Storage } from '../../storage/types.js';
 
 /** Administration of the service's database from the command line (same configuration as `serve`). */
 async function withStorage<T>(fn: (storage: Storage, config: ServiceConfig) => Promise<T>): Promise<T> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) throw new MicrocredError('MC_USAGE', `configuration: ${e.message}`);
-    throw e;
-  }
+  const config = cliConfig();
   const storage = await openStorage(config.databaseUrl);
   try {
     await storage.migrate();

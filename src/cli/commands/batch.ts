@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { ConfigError, loadConfig } from '../../config/config.js';
+import { cliConfig } from '../config.js';
 import { MicrocredError } from '../../errors.js';
 import { loadKek } from '../../service/kek.js';
 import { Keyring } from '../../service/keyring.js';
@@ -38,13 +38,7 @@ export function registerBatch(program: Command): void {
     .option('--threads <n>', 'signing threads (default: all cores)')
     .option('--no-progress', 'no progress bar')
     .action(async (cohort: string | undefined, opts: BatchOptions) => {
-      let config;
-      try {
-        config = loadConfig();
-      } catch (e) {
-        if (e instanceof ConfigError) throw new MicrocredError('MC_USAGE', `configuration: ${e.message}`);
-        throw e;
-      }
+      const config = cliConfig();
       if (!opts.resume && (!cohort || !opts.achievement)) throw new MicrocredError('MC_USAGE', 'give a cohort file and --achievement ID (or --resume BATCH_ID)');
       const threads = opts.threads === undefined ? undefined : Number(opts.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new MicrocredError('MC_USAGE', '--threads must be a positive whole number');

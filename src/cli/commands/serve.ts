@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config/config.js';
-import { MicrocredError } from '../../errors.js';
+import { cliConfig } from '../config.js';
 import { startService } from '../../server/start.js';
 import { startVerifierService } from '../../server/verifier-app.js';
 
@@ -10,13 +9,7 @@ export function registerServe(program: Command): void {
     .description('run the issuer service (configuration from environment variables; see README)')
     .option('--verifier-only', 'run only the verification pages and POST /api/v1/verify: no keys, no database')
     .action(async (opts: { verifierOnly?: boolean }) => {
-      let config;
-      try {
-        config = loadConfig();
-      } catch (e) {
-        if (e instanceof ConfigError) throw new MicrocredError('MC_USAGE', `configuration: ${e.message}`);
-        throw e;
-      }
+      const config = cliConfig();
       if (opts.verifierOnly) {
         const verifier = await startVerifierService(config);
         process.stdout.write(`microcred verifier listening on ${verifier.url} (verifier only: no keys, no database)\n`);
