@@ -17,6 +17,10 @@
  *                   records every schema it compiles, and emits Ajv standalone code for them.
  *
  * Any other Node built-in in the graph fails the build. Usage: node scripts/build-web.mjs
+ *
+ * Also builds the registrar console's script (GET /console): dist/web/console.js (+ .map) from
+ * src/web/browser/console.ts. It talks to the API only and imports no Node code, so it is
+ * bundled plainly: any Node built-in in its graph fails the build.
  */
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +36,8 @@ const ENTRY = path.join(BROWSER, 'verify-page.ts');
 const VERIFIER = path.join(SRC, 'verifier/index.ts');
 const OUT_DIR = path.join(ROOT, 'dist/web');
 const OUT_FILE = path.join(OUT_DIR, 'verify-page.js');
+const CONSOLE_ENTRY = path.join(BROWSER, 'console.ts');
+const CONSOLE_OUT_FILE = path.join(OUT_DIR, 'console.js');
 const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/microcred-web');
 
 /** Project files the bundle carries (read through the virtual node:fs). */
@@ -287,6 +293,40 @@ async function main() {
     process.exitCode = 1;
   }
   if (!existsSync(`${OUT_FILE}.map`)) throw new Error('build-web: source map missing');
+  await buildConsole();
+}
+
+/** The registrar console's script: browser code only (no shims, no embedded files). */
+async function buildConsole() {
+  const started = Date.now();
+  for (const f of [CONSOLE_OUT_FILE, `${CONSOLE_OUT_FILE}.map`]) rmSync(f, { force: true });
+  await esbuild.build({
+    entryPoints: [CONSOLE_ENTRY],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    sourcesContent: true,
+    outfile: CONSOLE_OUT_FILE,
+    charset: 'utf8',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'microcred-console-no-node',
+        setup(build) {
+          build.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `the console script may not import "${args.path}" (imported by ${rel(args.importer)})` }] }));
+        },
+      },
+    ],
+  });
+  const code = readFileSync(CONSOLE_OUT_FILE);
+  if ([...code.toString('utf8').matchAll(/\bnew Function\(|[^.\w]eval\(/g)].length > 0) {
+    console.error('build-web: the console script uses eval/new Function, which the pages\' CSP blocks');
+    process.exitCode = 1;
+  }
+  console.log(`build-web: ${rel(CONSOLE_OUT_FILE)} ${kib(code.length)} (gzip ${kib(gzipSync(code, { level: 9 }).length)}), ${Date.now() - started} ms`);
 }
 
 main().catch((e) => {

@@ -9,14 +9,16 @@ import { readContextsFile } from '../lib/project-files.js';
 import { QB_CONTEXT_FILE, QB_SCHEMA_FILE } from '../model/constants.js';
 import type { Keyring } from '../service/keyring.js';
 import { IssuingService, ServiceError } from '../service/issuing.js';
-import { authenticate, hasScope, SCOPES, createToken, type Scope } from '../service/tokens.js';
+import { SCOPES, createToken, type Scope } from '../service/tokens.js';
 import type { Storage, StoredCredential, StoredToken } from '../storage/types.js';
 import { openApiDocument } from './openapi.js';
 import { problemHandler, sendProblem } from './problem.js';
 import { refuseHostileJson } from './json-body.js';
 import { LOG_REDACT, withoutQuery } from './logging.js';
 import { verificationRouter } from './verification.js';
+import { bearerAuth } from './auth.js';
 import { batchRouter } from './batch-routes.js';
+import { consoleRouter } from './console-routes.js';
 import { oid4vciRouter, redactOfferSecrets } from './oid4vci-routes.js';
 import { Oid4vciService } from '../oid4vci/service.js';
 import { PAGE_CSP } from './verifier-app.js';
@@ -45,23 +47,7 @@ type Handler = (req: Request, res: Response) => Promise<void> | void;
 /** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
 const h = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => Promise.resolve(fn(req, res)).catch(next);
 
-/** Bearer-token authentication with a required scope: 401 without a valid token, 403 without the scope. */
-function auth(storage: Storage, scope: Scope) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    (m ? authenticate(storage, m[1]!) : Promise.resolve(null))
-      .then((token) => {
-        if (!token) {
-          res.set('WWW-Authenticate', 'Bearer realm="microcred"');
-          throw new ServiceError(401, 'MC_UNAUTHORIZED', m ? 'the bearer token is not valid' : 'this endpoint needs a bearer token (Authorization: Bearer mc_…)');
-        }
-        if (!hasScope(token, scope)) throw new ServiceError(403, 'MC_FORBIDDEN', `the token lacks the "${scope}" scope`);
-        res.locals.token = token;
-        next();
-      })
-      .catch(next);
-  };
-}
+const auth = (storage: Storage, scope: Scope) => bearerAuth(storage, scope);
 
 const actorOf = (res: Response) => `token:${(res.locals.token as StoredToken).id}`;
 
@@ -223,6 +209,8 @@ export function createApp(deps: AppDeps): express.Express {
   // OpenID4VCI (issue #6): metadata, offers, token, nonce and credential endpoints; wallet pages.
   const oid4vci = new Oid4vciService({ credentialIssuer: config.baseUrl, issuerName: String(issuing.issuerProfile().name), storage, issuing, signingAlgorithm: async () => (await keyring.activeSigner()).key.alg });
   app.use(oid4vciRouter({ service: oid4vci, issuing, log, rateLimitPerMinute: config.rateLimitPerMinute, pageLimit: publicLimit }));
+  // Registrar console (issue #8): GET /console, its assets, and /api/v1/lint, /api/v1/profiles, /api/v1/tokens/current.
+  app.use(consoleRouter({ storage, issuing, config, log, limiter: publicLimit, auth: (scope) => auth(storage, scope) }));
 
   // --- API -----------------------------------------------------------------------------------
   const api = express.Router();

@@ -82,6 +82,21 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
       },
       '/api/v1/credentials/{uuid}/badge.png': { get: { summary: 'baked badge: the credential inside the badge image (PNG iTXt)', parameters: [uuid], responses: { '200': { description: 'PNG', content: { 'image/png': {} } }, '404': problem } } },
       '/api/v1/credentials/{uuid}/badge.svg': { get: { summary: 'baked badge: the credential inside the badge image (SVG)', parameters: [uuid], responses: { '200': { description: 'SVG', content: { 'image/svg+xml': {} } }, '404': problem } } },
+      // Registrar console (issue #8): the page, and the endpoints it added.
+      '/console': { get: { summary: 'the registrar console (HTML shell, strict CSP): achievements with live lint, cohort uploads, credential search, revoke/suspend; signs in with an API token kept in sessionStorage', responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } },
+      '/api/v1/lint': {
+        post: {
+          summary: 'check without saving or signing: {"achievement": {…}} (achievement mode: the achievement linted with a placeholder learner; rules that read learner data are marked perLearner, achievementOk leaves them aside), or an issuance request with achievementId (a stored achievement) or an inline achievement and credentialSubject (request mode: exactly what issuing checks; the issuer is always this service). Optional "profiles": extra profile ids to evaluate',
+          security: bearer('issue'),
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { achievement: { $ref: '#/components/schemas/Achievement' }, achievementId: { type: 'string' }, achievementVersion: { type: 'integer', minimum: 1 }, credentialSubject: { type: 'object' }, profiles: { type: 'array', maxItems: 20, items: { type: 'string' } } } } } } },
+          responses: {
+            '200': json({ type: 'object', required: ['mode', 'ok', 'problems', 'benchmark'], properties: { mode: { enum: ['achievement', 'request'] }, ok: { type: 'boolean', description: 'could be issued: no problem, no failed error rule of the base rules or a declared profile' }, achievementOk: { type: 'boolean', description: 'achievement mode: ok, leaving aside per-learner rules' }, problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } } }, benchmark: { type: ['object', 'null'], description: 'declared, unknown, reports (profile, name, version, status, rules: id, status, severity, message, detail, perLearner), ok' }, credential: { type: ['object', 'null'], description: 'the unsigned credential as it would be built' } } }),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/profiles': { get: { summary: 'the quality-benchmark profiles and their rules (id, name, version, description, base, rules: id, severity, confidence, message)', responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }), '429': problem } } },
+      '/api/v1/tokens/current': { get: { summary: 'the token in the Authorization header: id, label, scopes (any valid token; the secret is never returned)', security: [{ bearer: [] }], responses: { '200': json({ type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, scopes: { type: 'array', items: { enum: ['issue', 'revoke', 'admin'] } }, createdAt: { type: 'string', format: 'date-time' } } }), '401': problem } } },
       ...OID4VCI_PATHS,
     },
   };
