@@ -158,8 +158,11 @@ async function http() {
   const { jwt } = await issueCredential(request, { signer });
   const port = 3900 + Math.floor(Math.random() * 90);
   const { BASE_URL: _vite, ...env } = process.env;
-  const child = spawn(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, 'serve', '--verifier-only'], { env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '10000000' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+  const child = spawn(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, 'serve', '--verifier-only'], { env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+    child.once('exit', (code) => reject(new Error(`the verifier service exited (${code}) before listening`)));
+  });
   try {
     const body = JSON.stringify({ credential: jwt });
     const run = (duration: number) => autocannon({ url: `http://127.0.0.1:${port}/api/v1/verify`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 16, duration });
