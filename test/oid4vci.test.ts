@@ -718,3 +718,90 @@ describe.skipIf(!pgUp)('OpenID4VCI single use across two servers on one PostgreS
     }
   });
 });
+
+describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key', () => {
+  let s: Service;
+  let uuid: string;
+  const fetcher = () => createGuardedFetcher({ allowHttp: true, allowedHosts: [HOST], lookup: async () => [{ address: '127.0.0.1', family: 4 }], cacheTtlMs: 0 });
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-oid4vci-ldp-'));
+    s = await start(await openSqliteStorage(join(dir, 'microcred.db')), { KEY_ALG: 'EdDSA' });
+    const { achievement } = exampleParts();
+    expect((await s.call('POST', '/api/v1/achievements', { body: { ...achievement, id: 'data-ethics-101' }, headers: bearer(s.admin) })).status).toBe(201);
+    uuid = await issueOne(s, s.admin, 'data-ethics-101');
+  });
+  afterAll(async () => {
+    await s?.svc.close();
+  });
+
+  it('the metadata offers ldp_vc next to jwt_vc_json', async () => {
+    const meta = await s.call('GET', '/.well-known/openid-credential-issuer');
+    const configs = meta.json.credential_configurations_supported as Record<string, { format: string; credential_signing_alg_values_supported: string[] }>;
+    expect(configs.OpenBadgeCredential_jwt!.format).toBe('jwt_vc_json');
+    expect(configs.OpenBadgeCredential_ldp).toMatchObject({ format: 'ldp_vc', credential_signing_alg_values_supported: ['eddsa-rdfc-2022'] });
+  });
+
+  it('a wallet receives the credential as JSON with an eddsa-rdfc-2022 proof, bound to its DID, and it verifies', async () => {
+    const offer = await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false });
+    const doc = await s.call('GET', offer.offerUrl);
+    expect(doc.json.credential_configuration_ids).toEqual(['OpenBadgeCredential_ldp']);
+    const token = await tokenFor(s, offer);
+    expect(token.status, token.text).toBe(200);
+    const holder = ed25519DidKeyHolder();
+    const jwt = await proofJwt(holder, { audience: s.base, nonce: await nonceFrom(s) });
+    const res = await s.call('POST', '/oid4vci/credential', { body: { credential_configuration_id: 'OpenBadgeCredential_ldp', proofs: { jwt: [jwt] } }, headers: bearer(token.json.access_token as string) });
+    expect(res.status, res.text).toBe(200);
+    const credential = (res.json.credentials as Array<{ credential: Record<string, unknown> }>)[0]!.credential;
+    expect(typeof credential).toBe('object');
+    expect((credential.proof as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofPurpose: 'assertionMethod' });
+    expect((credential.credentialSubject as { id: string }).id).toBe(holder.did);
+    const report = await verifyCredential(credential, { fetcher: fetcher() });
+    expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
+    expect(report.format).toBe('data-integrity');
+    expect(report.verified).toBe(true);
+    // Tampered, the same JSON fails.
+    const tampered = await verifyCredential({ ...credential, name: 'Something else' }, { fetcher: fetcher() });
+    expect(tampered.verified).toBe(false);
+  });
+
+  it('an ldp_vc access token cannot fetch the jwt_vc_json configuration', async () => {
+    const offer = await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false });
+    const token = await tokenFor(s, offer);
+    const holder = ed25519DidKeyHolder();
+    const jwt = await proofJwt(holder, { audience: s.base, nonce: await nonceFrom(s) });
+    const res = await s.call('POST', '/oid4vci/credential', { body: { credential_configuration_id: 'OpenBadgeCredential_jwt', proofs: { jwt: [jwt] } }, headers: bearer(token.json.access_token as string) });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe('invalid_credential_request');
+  });
+
+  it('a draft-13 request by format gets the ldp_vc credential in the draft response shape', async () => {
+    const offer = await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false });
+    const token = await tokenFor(s, offer);
+    const holder = ed25519DidKeyHolder();
+    const jwt = await proofJwt(holder, { audience: s.base, nonce: token.json.c_nonce as string });
+    const res = await s.call('POST', '/oid4vci/credential', { body: { format: 'ldp_vc', credential_definition: { type: ['VerifiableCredential', 'OpenBadgeCredential'] }, proof: { proof_type: 'jwt', jwt } }, headers: bearer(token.json.access_token as string) });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.format).toBe('ldp_vc');
+    expect(typeof res.json.credential).toBe('object');
+  });
+});
+
+describe('OpenID4VCI ldp_vc needs an Ed25519 service key', () => {
+  it('an ES256 service refuses an ldp_vc offer with a clear problem and does not list it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-oid4vci-es-'));
+    const s = await start(await openSqliteStorage(join(dir, 'microcred.db')));
+    try {
+      const { achievement } = exampleParts();
+      await s.call('POST', '/api/v1/achievements', { body: { ...achievement, id: 'a1' }, headers: bearer(s.admin) });
+      const uuid = await issueOne(s, s.admin, 'a1');
+      const res = await s.call('POST', `/api/v1/credentials/${uuid}/offers`, { body: { format: 'ldp_vc' }, headers: bearer(s.admin) });
+      expect(res.status).toBe(409);
+      expect(res.json.code).toBe('MC_FORMAT_UNAVAILABLE');
+      const meta = await s.call('GET', '/.well-known/openid-credential-issuer');
+      expect(Object.keys(meta.json.credential_configurations_supported as object)).toEqual(['OpenBadgeCredential_jwt']);
+    } finally {
+      await s.svc.close();
+    }
+  });
+});

@@ -17,11 +17,14 @@ export const BINDING_METHODS = ['did:key', 'did:jwk', 'jwk'] as const;
 export const OPEN_BADGE_TYPES = ['VerifiableCredential', 'OpenBadgeCredential'] as const;
 
 /**
- * The credential configurations this issuer offers. Only `jwt_vc_json` (a VC-JWT, as the
- * issuer service issues); `ldp_vc` would need the service to issue Data Integrity credentials.
+ * The credential configurations this issuer offers: `jwt_vc_json` (a VC-JWT) always, and
+ * `ldp_vc` (JSON with an eddsa-rdfc-2022 Data Integrity proof) when the service signs with an
+ * Ed25519 key, the only key type that cryptosuite uses.
  */
 export const JWT_CONFIGURATION_ID = 'OpenBadgeCredential_jwt';
-export const CONFIGURATION_FORMATS: Readonly<Record<string, 'jwt_vc_json'>> = Object.freeze({ [JWT_CONFIGURATION_ID]: 'jwt_vc_json' });
+export const LDP_CONFIGURATION_ID = 'OpenBadgeCredential_ldp';
+export type CredentialFormat = 'jwt_vc_json' | 'ldp_vc';
+export const CONFIGURATION_FORMATS: Readonly<Record<string, CredentialFormat>> = Object.freeze({ [JWT_CONFIGURATION_ID]: 'jwt_vc_json', [LDP_CONFIGURATION_ID]: 'ldp_vc' });
 
 export interface MetadataInput {
   /** The Credential Issuer Identifier (BASE_URL, no trailing slash). */
@@ -29,6 +32,8 @@ export interface MetadataInput {
   issuerName: string;
   /** The JWS algorithm(s) credentials are signed with. */
   signingAlgorithms: string[];
+  /** Offer ldp_vc too (the service key is Ed25519). */
+  dataIntegrity?: boolean;
 }
 
 export interface Endpoints {
@@ -76,6 +81,19 @@ export function credentialIssuerMetadata(input: MetadataInput): Record<string, u
         credential_metadata: { display },
         display,
       },
+      ...(input.dataIntegrity
+        ? {
+            [LDP_CONFIGURATION_ID]: {
+              format: 'ldp_vc',
+              credential_definition: { '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'], type: [...OPEN_BADGE_TYPES] },
+              cryptographic_binding_methods_supported: [...BINDING_METHODS],
+              credential_signing_alg_values_supported: ['eddsa-rdfc-2022'],
+              proof_types_supported: { jwt: { proof_signing_alg_values_supported: [...PROOF_ALGORITHMS] } },
+              credential_metadata: { display },
+              display,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -76,7 +76,7 @@ export function parseCredentialRequest(body: unknown): CredentialRequest {
     configurationId = body.credential_configuration_id;
   } else if (hasFormat) {
     const ids = Object.keys(CONFIGURATION_FORMATS).filter((id) => CONFIGURATION_FORMATS[id] === body.format);
-    if (ids.length === 0) throw new Oid4vciError(400, 'unsupported_credential_format', `the format ${JSON.stringify(String(body.format).slice(0, 50))} is not issued here (supported: jwt_vc_json)`);
+    if (ids.length === 0) throw new Oid4vciError(400, 'unsupported_credential_format', `the format ${JSON.stringify(String(body.format).slice(0, 50))} is not issued here (supported: ${[...new Set(Object.values(CONFIGURATION_FORMATS))].join(', ')})`);
     const types = requestedTypes(body);
     if (!Array.isArray(types) || !types.every((t) => typeof t === 'string') || !types.includes('OpenBadgeCredential') || !types.every((t) => (OPEN_BADGE_TYPES as readonly string[]).includes(t))) {
       throw new Oid4vciError(400, 'unsupported_credential_type', `this issuer issues ${OPEN_BADGE_TYPES.join(' + ')} (credential_definition.type)`);

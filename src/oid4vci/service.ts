@@ -18,6 +18,7 @@ import type { Storage, StoredCredential, StoredOffer } from '../storage/types.js
 import { Oid4vciError } from './errors.js';
 import {
   JWT_CONFIGURATION_ID,
+  LDP_CONFIGURATION_ID,
   authorizationServerMetadata,
   credentialIssuerMetadata,
   credentialOffer,
@@ -117,7 +118,8 @@ export class Oid4vciService {
   // --- metadata ------------------------------------------------------------------------------
 
   async issuerMetadata(): Promise<Record<string, unknown>> {
-    return credentialIssuerMetadata({ credentialIssuer: this.credentialIssuer, issuerName: this.deps.issuerName, signingAlgorithms: [await this.deps.signingAlgorithm()] });
+    const alg = await this.deps.signingAlgorithm();
+    return credentialIssuerMetadata({ credentialIssuer: this.credentialIssuer, issuerName: this.deps.issuerName, signingAlgorithms: [alg], dataIntegrity: alg === 'EdDSA' });
   }
 
   authorizationServerMetadata(): Record<string, unknown> {
@@ -130,8 +132,13 @@ export class Oid4vciService {
    * A single-use offer for a stored credential. Throws ServiceError (problem details for the
    * institution's API): 404 no such credential, 409 not active, 400 bad options.
    */
-  async createOffer(credentialUuid: string, options: { txCode?: unknown; expiresInSec?: unknown }, actor: string): Promise<CreatedOffer> {
+  async createOffer(credentialUuid: string, options: { txCode?: unknown; expiresInSec?: unknown; format?: unknown }, actor: string): Promise<CreatedOffer> {
     if (options.txCode !== undefined && typeof options.txCode !== 'boolean') throw new ServiceError(400, 'MC_REQUEST_INVALID', 'txCode must be true or false');
+    if (options.format !== undefined && options.format !== 'jwt_vc_json' && options.format !== 'ldp_vc') throw new ServiceError(400, 'MC_REQUEST_INVALID', 'format must be jwt_vc_json or ldp_vc');
+    if (options.format === 'ldp_vc' && (await this.deps.signingAlgorithm()) !== 'EdDSA') {
+      throw new ServiceError(409, 'MC_FORMAT_UNAVAILABLE', 'ldp_vc (Data Integrity, eddsa-rdfc-2022) needs an Ed25519 service key: start the service with KEY_ALG=EdDSA and rotate');
+    }
+    const configurationId = options.format === 'ldp_vc' ? LDP_CONFIGURATION_ID : JWT_CONFIGURATION_ID;
     const ttl = options.expiresInSec ?? this.limits.defaultOfferTtlSec;
     if (!Number.isInteger(ttl) || (ttl as number) < 1 || (ttl as number) > this.limits.maxOfferTtlSec) {
       throw new ServiceError(400, 'MC_REQUEST_INVALID', `expiresInSec must be a whole number of seconds from 1 to ${this.limits.maxOfferTtlSec}`);
@@ -149,7 +156,7 @@ export class Oid4vciService {
       codeHash: sha256Hex(code),
       txCodeHash: pin === null ? null : txCodeHash(code, pin),
       credentialId: credential.id,
-      configurationId: JWT_CONFIGURATION_ID,
+      configurationId,
       state: 'pending',
       attempts: 0,
       createdAt: now.toISOString(),
@@ -297,13 +304,18 @@ export class Oid4vciService {
 
     const claimed = await this.deps.storage.claimOffer(offer.id, now.toISOString());
     if (!claimed) throw new Oid4vciError(401, 'invalid_token', 'the access token was already used');
+    const ldp = claimed.configurationId === LDP_CONFIGURATION_ID;
     let issuedJwt: string;
+    let issuedJson: Record<string, unknown>;
     let issuedId: string;
     try {
       const source = await this.deps.issuing.get(claimed.credentialId);
       if (source.state !== 'active') throw new Oid4vciError(400, 'credential_request_denied', `the credential was ${source.state} by the issuer`);
-      const result = await this.deps.issuing.issue(reissueBody(source, proof.holderDid), `oid4vci:offer:${claimed.id}`, null);
+      // ldp_vc: issued as "both" (the Data Integrity proof embedded, then a VC-JWT around it), so the
+      // stored record keeps its JWT; the wallet gets the JSON with its proof.
+      const result = await this.deps.issuing.issue(reissueBody(source, proof.holderDid), `oid4vci:offer:${claimed.id}`, null, ldp ? 'both' : 'jwt');
       issuedJwt = result.record.jwt;
+      issuedJson = result.record.credential;
       issuedId = result.record.id;
     } catch (e) {
       await this.deps.storage.finishOffer(claimed.id, null);
@@ -316,8 +328,9 @@ export class Oid4vciService {
       issuedCredentialId: issuedId,
       audit: { at: now.toISOString(), actor: `oid4vci:offer:${claimed.id}`, action: 'offer.redeemed', target: claimed.id, detail: { credentialId: claimed.credentialId, issuedCredentialId: issuedId, holder: proof.holderDid } },
     });
-    if (request.shape === 'v1') return { credentials: [{ credential: issuedJwt }] };
-    return { credential: issuedJwt, format: 'jwt_vc_json', ...(await this.newNonce(now)) };
+    const delivered = ldp ? issuedJson : issuedJwt;
+    if (request.shape === 'v1') return { credentials: [{ credential: delivered }] };
+    return { credential: delivered, format: ldp ? 'ldp_vc' : 'jwt_vc_json', ...(await this.newNonce(now)) };
   }
 }
 

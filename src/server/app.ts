@@ -367,7 +367,7 @@ export function createApp(deps: AppDeps): express.Express {
     '/credentials/:uuid/offers',
     auth(storage, 'issue'),
     h(async (req, res) => {
-      const body = (req.body ?? {}) as { txCode?: unknown; expiresInSec?: unknown };
+      const body = (req.body ?? {}) as { txCode?: unknown; expiresInSec?: unknown; format?: unknown };
       if (req.get('content-length') !== undefined && req.get('content-length') !== '0') requireJson(req);
       const offer = await oid4vci.createOffer(String(req.params.uuid), body, actorOf(res));
       // No Location header: the wallet page URL is a capability, and response headers are logged.

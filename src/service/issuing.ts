@@ -111,7 +111,7 @@ export class IssuingService {
    * privacy); the unique (list, index) constraint makes allocation atomic with the insert, and a
    * collision is simply retried with another index.
    */
-  async issue(body: Record<string, unknown>, actor: string, idempotencyKey: string | null): Promise<IssueResult> {
+  async issue(body: Record<string, unknown>, actor: string, idempotencyKey: string | null, format: 'jwt' | 'both' = 'jwt'): Promise<IssueResult> {
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     if (idempotencyKey !== null) {
       const earlier = await this.storage.findCredentialByIdempotencyKey(idempotencyKey);
@@ -138,7 +138,7 @@ export class IssuingService {
       const request: IssuanceRequest = { ...(rest as Partial<IssuanceRequest>), id, issuer: this.issuerProfile(), achievement: stored.body, credentialStatus: statusEntries(listBase, index) } as IssuanceRequest;
       let issued;
       try {
-        issued = await issueCredential(request, { signer, issuerId: this.config.issuerId, now });
+        issued = await issueCredential(request, { signer, issuerId: this.config.issuerId, now, format });
       } catch (e) {
         if (e instanceof MicrocredError) throw new ServiceError(422, e.code, e.message, e.problems);
         throw e;

@@ -41,8 +41,9 @@ export function assertDataIntegritySigner(signer: Signer): void {
         'use an Ed25519 key (microcred keys generate --alg EdDSA) or issue with --format jwt',
     );
   }
-  if (!/^(did:|https:\/\/)/.test(signer.kid)) {
-    throw new MicrocredError('MC_ALG_UNSUPPORTED', `the verification method ${signer.kid} is neither a DID URL nor an https URL, so no verifier could find the key`);
+  // http is accepted as for JWT kids (a development BASE_URL); verifiers refuse plain http unless configured.
+  if (!/^(did:|https?:\/\/)/.test(signer.kid)) {
+    throw new MicrocredError('MC_ALG_UNSUPPORTED', `the verification method ${signer.kid} is neither a DID URL nor an http(s) URL, so no verifier could find the key`);
   }
 }
 
