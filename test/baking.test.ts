@@ -70,8 +70,6 @@ const JSON_CREDENTIAL = JSON.stringify({
 });
 const JWS = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJkaWQ6a2V5OnoifQ.c2lnbmF0dXJl';
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 /** The text chunks of a PNG named `name`, split into keyword and the rest (png-chunks-extract checks CRCs). */
 function textChunks(png: Uint8Array, name = 'iTXt'): Array<{ keyword: string; data: Buffer }> {
   return extractChunks(png)

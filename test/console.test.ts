@@ -23,6 +23,7 @@ import { startService, type RunningService } from '../src/server/start.js';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { launchBrowser, recordPageProblems, requireChromium, saveScreenshot, type LaunchedBrowser } from './helpers/browser.js';
 import { freePort } from './helpers/net.js';
+import { readResult } from './helpers/service.js';
 import { REPO } from './helpers/tokens.js';
 
 const SUITE = 'the registrar console in headless Chromium';
@@ -64,14 +65,7 @@ async function api(method: string, path: string, opts: { body?: unknown; token?:
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(opts.body !== undefined ? { 'content-type': opts.type ?? 'application/json' } : {}) },
     ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
   });
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readResult(res);
 }
 
 beforeAll(async () => {

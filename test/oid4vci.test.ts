@@ -12,8 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -29,40 +28,16 @@ import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js'
 import type { Storage } from '../src/storage/types.js';
 import { createGuardedFetcher, verifyCredential } from '../src/verifier/index.js';
 import { unbake } from '../src/baking/index.js';
-import { REPO } from './helpers/tokens.js';
+import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
+import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? process.env.MICROCRED_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const HOST = 'issuer.test';
 const CONFIG_ID = 'OpenBadgeCredential_jwt';
 const GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 
 setGlobalConfig({ allowInsecureUrls: true });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pgUp = await postgresAvailable();
-if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI (${PG_URL})`);
-if (!pgUp) console.warn(`skipping the PostgreSQL OpenID4VCI race test: cannot connect to ${PG_URL}`);
+const pgUp = await requirePostgres('the OpenID4VCI race test');
 
 // --- holders ---------------------------------------------------------------------------------
 
@@ -108,26 +83,12 @@ const decodePayload = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!
 
 // --- the service -----------------------------------------------------------------------------
 
-function exampleParts() {
-  const r = JSON.parse(readFileSync(join(REPO, 'examples/requests/in-ncrf-data-ethics.json'), 'utf8')) as Record<string, unknown>;
-  const { id: _id, ...achievement } = r.achievement as Record<string, unknown>;
-  const { achievement: _a, issuer: _i, validFrom: _v, awardedDate: _w, ...issue } = r;
-  return { achievement, issue: issue as Record<string, unknown> };
-}
-
-interface Api {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-  text: string;
-}
-
 interface Service {
   svc: RunningService;
   port: number;
   base: string;
   admin: string;
-  call(method: string, path: string, init?: { body?: unknown; form?: Record<string, string>; headers?: Record<string, string> }): Promise<Api>;
+  call(method: string, path: string, init?: { body?: unknown; form?: Record<string, string>; headers?: Record<string, string> }): Promise<ApiResult>;
 }
 
 /** Every line the services log, at trace level (checked for secrets). */
@@ -156,19 +117,11 @@ async function start(storage: Storage, env: Record<string, string> = {}): Promis
       body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     }
     const res = await fetch(`http://127.0.0.1:${port}${path.startsWith('http') ? new URL(path).pathname + new URL(path).search : path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, headers: res.headers, json, text };
+    return readResult(res);
   };
   return { svc, port, base, admin: svc.bootstrapToken ?? '', call };
 }
 
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 async function issueOne(s: Service, admin: string, achievementId: string): Promise<string> {
   const { issue } = exampleParts();
@@ -199,7 +152,7 @@ async function codeOf(s: Service, offer: Offer): Promise<string> {
   return ((doc.json.grants as Record<string, Record<string, string>>)[GRANT]!)['pre-authorized_code']!;
 }
 
-async function tokenFor(s: Service, offer: Offer, extra: Record<string, string> = {}): Promise<Api> {
+async function tokenFor(s: Service, offer: Offer, extra: Record<string, string> = {}): Promise<ApiResult> {
   const code = await codeOf(s, offer);
   return s.call('POST', '/oid4vci/token', { form: { grant_type: GRANT, 'pre-authorized_code': code, ...(offer.txCode ? { tx_code: offer.txCode } : {}), ...extra } });
 }

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,52 +18,15 @@ import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js'
 import { decodeBitstring, readStatus } from '../src/status/bitstring.js';
 import { createGuardedFetcher, verifyCredential, type ResourceFetcher, type VerificationReport } from '../src/verifier/index.js';
 import { checkOf, REPO } from './helpers/tokens.js';
+import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
+import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = join(REPO, 'dist/cli/main.js');
 const loopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
-async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pgUp = await postgresAvailable();
-if (!pgUp && process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI (${PG_URL})`);
-if (!pgUp) console.warn(`skipping the shared-PostgreSQL tests: cannot connect to ${PG_URL}`);
-
-/** The IN example as an achievement body and an issuance body for the API. */
-function exampleParts() {
-  const r = JSON.parse(readFileSync(join(REPO, 'examples/requests/in-ncrf-data-ethics.json'), 'utf8')) as Record<string, unknown>;
-  const { id: _id, ...achievement } = r.achievement as Record<string, unknown>;
-  const { achievement: _a, issuer: _i, validFrom: _v, awardedDate: _w, ...issue } = r;
-  return { achievement, issue: issue as Record<string, unknown> };
-}
-
-interface ApiResult {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-  text: string;
-}
+const pgUp = await requirePostgres('the shared-PostgreSQL tests');
 
 /** A JSON client for a service listening on 127.0.0.1:port. */
 function client(port: number) {
@@ -73,18 +36,10 @@ function client(port: number) {
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, headers: res.headers, json, text };
+    return readResult(res);
   };
 }
 
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const kidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 const payloadOf = <T = Record<string, unknown>>(jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as T;
 

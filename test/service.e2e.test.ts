@@ -10,25 +10,18 @@ import type { Storage } from '../src/storage/types.js';
 import { createGuardedFetcher, verifyCredential, type VerificationReport } from '../src/verifier/index.js';
 import { REPO } from './helpers/tokens.js';
 import { freePort, PG_URL, requirePostgres, scratchSchema } from './helpers/net.js';
+import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 
 
 
 const pgUp = await requirePostgres('the issuer service tests');
-
-/** The IN example as an achievement body and an issuance body for the API. */
-function exampleParts() {
-  const r = JSON.parse(readFileSync(join(REPO, 'examples/requests/in-ncrf-data-ethics.json'), 'utf8')) as Record<string, unknown>;
-  const { id: _id, ...achievement } = r.achievement as Record<string, unknown>;
-  const { achievement: _a, issuer: _i, validFrom: _v, awardedDate: _w, ...issue } = r;
-  return { achievement, issue: issue as Record<string, unknown> };
-}
 
 interface Ctx {
   svc: RunningService;
   base: string;
   admin: string;
   verify(jwt: string): Promise<VerificationReport>;
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: Record<string, unknown>; text: string }>;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResult>;
 }
 
 function serviceSuite(name: string, makeStorage: () => Promise<{ storage: Storage; cleanup: () => Promise<void> }>, enabled = true) {
@@ -58,14 +51,7 @@ function serviceSuite(name: string, makeStorage: () => Promise<{ storage: Storag
             headers: { ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
             ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
           });
-          const text = await res.text();
-          let json: Record<string, unknown> = {};
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            /* not JSON */
-          }
-          return { status: res.status, headers: res.headers, json, text };
+          return readResult(res);
         },
       });
       expect(ctx.admin).toMatch(/^mc_/);
@@ -76,7 +62,6 @@ function serviceSuite(name: string, makeStorage: () => Promise<{ storage: Storag
       await cleanup();
     });
 
-    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
     let tokens: { issue: string; revoke: string };
 
     it('write endpoints refuse a missing, wrong or under-scoped token with problem details', async () => {

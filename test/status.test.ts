@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { BitstringError, decodeBitstring, encodeBitstring, MIN_LIST_SIZE, readStatus } from '../src/status/bitstring.js';
 import { buildStatusListCredential, generateKey, issueCredential, jwtPayload, signJwtPayload, signStatusListCredential, statusEntries, type IssuanceRequest } from '../src/issuer/index.js';
 import { createGuardedFetcher, verifyCredential, type ResourceFetcher, type VerificationReport } from '../src/verifier/index.js';
 import { baseRequest, checkOf, keyFor, signerFor } from './helpers/tokens.js';
+import { freePort } from './helpers/net.js';
 
 // ---------------------------------------------------------------------------------------------
 // Codec
@@ -116,17 +116,6 @@ let port: number;
 let downPort: number;
 const routes = new Map<string, Route>();
 const hits = new Map<string, number>();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 beforeAll(async () => {
   server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {

@@ -3,7 +3,7 @@
  * implementation:
  *
  * - SQLite on real files in a temporary directory;
- * - PostgreSQL at MICROCRED_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
+ * - PostgreSQL at TEST_DATABASE_URL or MICROCRED_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
  *   each test in its own random schema (`mc_test_<run>_<n>`), all dropped in afterAll. In CI
  *   (`CI=true`) PostgreSQL is required: an unreachable server fails this file. Elsewhere the
  *   PostgreSQL suite is skipped with a warning.
@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { PG_URL, requirePostgres } from './helpers/net.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   MIGRATIONS,
@@ -35,7 +36,6 @@ import {
   type StoredToken,
 } from '../src/storage/index.js';
 
-const PG_URL = process.env.MICROCRED_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_ID = randomBytes(4).toString('hex');
 const LIST_SIZE = 131072;
 
@@ -125,30 +125,7 @@ function postgresBackend(): Backend {
   };
 }
 
-/** Whether PostgreSQL is reachable; in CI an unreachable server is an error, not a skip. */
-async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message || error.name : String(error);
-    if (process.env.CI === 'true') {
-      throw new Error(`storage contract (PostgreSQL): ${PG_URL} is required in CI but unreachable: ${reason}`);
-    }
-    console.warn(
-      `skipping the PostgreSQL storage contract: cannot connect to ${PG_URL} (${reason}). ` +
-        'Start PostgreSQL or set MICROCRED_TEST_POSTGRES_URL; in CI this suite is required.',
-    );
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const hasPostgres = await postgresAvailable();
+const hasPostgres = await requirePostgres('the storage contract');
 
 // ---------------------------------------------------------------------------------------------
 // Test data (plain objects; no crypto needed)

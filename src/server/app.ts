@@ -10,7 +10,7 @@ import { QB_CONTEXT_FILE, QB_SCHEMA_FILE } from '../model/constants.js';
 import type { Keyring } from '../service/keyring.js';
 import { IssuingService, ServiceError } from '../service/issuing.js';
 import { SCOPES, createToken, type Scope } from '../service/tokens.js';
-import type { Storage, StoredCredential, StoredToken } from '../storage/types.js';
+import type { Storage, StoredAchievement, StoredCredential, StoredToken } from '../storage/types.js';
 import { openApiDocument } from './openapi.js';
 import { problemHandler, sendProblem } from './problem.js';
 import { refuseHostileJson } from './json-body.js';
@@ -77,6 +77,9 @@ function requireJson(req: Request): void {
   if (!req.is('application/json')) throw new ServiceError(415, 'MC_UNSUPPORTED_MEDIA_TYPE', 'send the request body as application/json');
   if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'the request body must be a JSON object');
 }
+
+/** An achievement version as the API shows it. */
+const achievementView = (a: StoredAchievement) => ({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
 
 function summary(c: StoredCredential, issuing: IssuingService) {
   return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.verificationUrl(c) };
@@ -221,7 +224,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { limit, offset } = paging(req);
       const page = await storage.listAchievements(limit, offset);
       setPagingHeaders(req, res, page.total, limit, offset, config.baseUrl);
-      res.json({ items: page.items.map((a) => ({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body })), total: page.total });
+      res.json({ items: page.items.map(achievementView), total: page.total });
     }),
   );
   api.get(
@@ -230,7 +233,7 @@ export function createApp(deps: AppDeps): express.Express {
     h(async (req, res) => {
       const a = await storage.getAchievement(String(req.params.id));
       if (!a) throw new ServiceError(404, 'MC_NOT_FOUND', `no achievement ${String(req.params.id)}`);
-      res.json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+      res.json(achievementView(a));
     }),
   );
   api.get(
@@ -239,7 +242,7 @@ export function createApp(deps: AppDeps): express.Express {
     h(async (req, res) => {
       const a = await storage.getAchievement(String(req.params.id), Number(req.params.version));
       if (!a) throw new ServiceError(404, 'MC_NOT_FOUND', 'no such achievement version');
-      res.json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+      res.json(achievementView(a));
     }),
   );
   api.post(
@@ -250,7 +253,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { id, ...body } = req.body as Record<string, unknown>;
       if (id !== undefined && typeof id !== 'string') throw new ServiceError(400, 'MC_REQUEST_INVALID', 'id must be a string');
       const a = await issuing.createAchievement(body, actorOf(res), id as string | undefined);
-      res.status(201).location(`${config.baseUrl}/api/v1/achievements/${a.id}`).json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+      res.status(201).location(`${config.baseUrl}/api/v1/achievements/${a.id}`).json(achievementView(a));
     }),
   );
   api.put(
@@ -260,7 +263,7 @@ export function createApp(deps: AppDeps): express.Express {
       requireJson(req);
       const { id: _ignored, ...body } = req.body as Record<string, unknown>;
       const a = await issuing.updateAchievement(String(req.params.id), body, actorOf(res));
-      res.json({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
+      res.json(achievementView(a));
     }),
   );
 

@@ -4,8 +4,7 @@
  * an achievement, tokens per scope, and a fetch helper that records every response.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -13,33 +12,11 @@ import { loadConfig, type ServiceConfig } from '../../src/config/config.js';
 import { startService, type RunningService } from '../../src/server/start.js';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { createGuardedFetcher, type ResourceFetcher } from '../../src/verifier/index.js';
-import { REPO } from '../helpers/tokens.js';
+import { freePort } from '../helpers/net.js';
+import { bearer, exampleParts, readResult, type ApiResult } from '../helpers/service.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The IN example as an achievement body and an issuance body for the API. */
-export function exampleParts(): { achievement: Record<string, unknown>; issue: Record<string, unknown> } {
-  const r = JSON.parse(readFileSync(join(REPO, 'examples/requests/in-ncrf-data-ethics.json'), 'utf8')) as Record<string, unknown>;
-  const { id: _id, ...achievement } = r.achievement as Record<string, unknown>;
-  const { achievement: _a, issuer: _i, validFrom: _v, awardedDate: _w, ...issue } = r;
-  return { achievement, issue: issue as Record<string, unknown> };
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: Record<string, unknown>;
-}
+export { bearer, exampleParts } from '../helpers/service.js';
+export type ApiResponse = ApiResult;
 
 export interface IssuerHarness {
   svc: RunningService;
@@ -58,8 +35,6 @@ export interface IssuerHarness {
   close(): Promise<void>;
 }
 
-export const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-
 export async function startIssuer(options: { log?: Logger; env?: Record<string, string>; onResponse?: (r: ApiResponse) => void } = {}): Promise<IssuerHarness> {
   const port = await freePort();
   const host = 'issuer.test';
@@ -74,14 +49,7 @@ export async function startIssuer(options: { log?: Logger; env?: Record<string, 
       headers: { ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      /* not JSON */
-    }
-    const r = { status: res.status, headers: res.headers, text, json };
+    const r = await readResult(res);
     options.onResponse?.(r);
     return r;
   };

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
 
-export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The test database; TEST_DATABASE_URL (or MICROCRED_TEST_POSTGRES_URL) overrides the CI default. */
+export const PG_URL = process.env.TEST_DATABASE_URL ?? process.env.MICROCRED_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A free TCP port on loopback (for services that must know their port before they start). */
 export async function freePort(): Promise<number> {
@@ -20,15 +21,19 @@ export async function freePort(): Promise<number> {
  * with one clear line.
  */
 export async function requirePostgres(suite: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
   try {
     await client.connect();
-    await client.end();
+    await client.query('SELECT 1');
     return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error(`${suite}: PostgreSQL is required in CI (${PG_URL})`);
-    console.warn(`skipping the PostgreSQL part of ${suite}: cannot connect to ${PG_URL}`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    if (process.env.CI === 'true') throw new Error(`${suite}: PostgreSQL at ${PG_URL} is required in CI but unreachable: ${reason}`);
+    console.warn(`skipping the PostgreSQL part of ${suite}: cannot connect to ${PG_URL} (${reason}); start PostgreSQL or set TEST_DATABASE_URL`);
     return false;
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 
