@@ -134,6 +134,8 @@ async function batch(kind: 'sqlite' | 'postgres', n: number) {
     rows.push({ name: `batch ${n.toLocaleString('en')} rows into ${kind} (validate ${((t1 - t0) / 1000).toFixed(1)} s + issue ${((t2 - t1) / 1000).toFixed(1)} s = ${secs.toFixed(1)} s)`, opsPerSec: n / secs, note: kind === 'sqlite' ? `target: under 20 s (${secs < 20 ? 'met' : 'NOT met'})` : 'no target' });
   } finally {
     await storage.close();
+    // A 100,000-row database is about 1 GB: never leave it behind.
+    (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     if (kind === 'postgres') {
       const pg = (await import('pg')).default;
       const c = new pg.Client({ connectionString: pgUrl });
@@ -149,7 +151,12 @@ if (want('batch')) {
   await batch('postgres', batchRows);
 }
 
-/** POST /api/v1/verify on the verifier-only service (its own process) under a fixed concurrency. */
+/**
+ * POST /api/v1/verify under a fixed concurrency, on the verifier-only service as a deployment
+ * runs it: `microcred serve --verifier-only` with its default WORKERS (auto: one process per CPU,
+ * node:cluster; WORKERS=1 in the environment measures one process). autocannon runs in this
+ * process, on the same machine, so it competes with the workers for CPU.
+ */
 async function http() {
   const { spawn } = await import('node:child_process');
   const autocannon = (await import('autocannon')).default;
@@ -159,19 +166,27 @@ async function http() {
   const port = 3900 + Math.floor(Math.random() * 90);
   const { BASE_URL: _vite, ...env } = process.env;
   const child = spawn(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, 'serve', '--verifier-only'], { env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const banner = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('listening')) resolve(out);
+    });
     child.once('exit', (code) => reject(new Error(`the verifier service exited (${code}) before listening`)));
   });
+  // The banner names the worker count under a cluster ("…; 2 workers)"); one process otherwise.
+  const workers = Number(/; (\d+) workers\)/.exec(banner)?.[1] ?? 1);
   try {
     const body = JSON.stringify({ credential: jwt });
     const run = (duration: number) => autocannon({ url: `http://127.0.0.1:${port}/api/v1/verify`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 16, duration });
     await run(2); // warm-up
     const r = await run(10);
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`HTTP verify: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    rows.push({ name: `HTTP POST /api/v1/verify, 16 connections (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms)`, opsPerSec: r.requests.average, note: `target ≥ 2000 req/s with p99 < 50 ms: ${r.requests.average >= 2000 && r.latency.p99 < 50 ? 'met' : 'NOT met'}` });
+    rows.push({ name: `HTTP POST /api/v1/verify, verifier-only, ${workers} worker${workers === 1 ? '' : 's'}, 16 connections (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms)`, opsPerSec: r.requests.average, note: `target ≥ 2000 req/s with p99 < 50 ms: ${r.requests.average >= 2000 && r.latency.p99 < 50 ? 'met' : 'NOT met'}` });
   } finally {
     child.kill('SIGTERM');
+    await exited; // the primary exits once every worker has stopped
   }
 }
 if (want('http')) await http();

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCredential, type VerificationReport } from '../src/verifier/index.js';
+import fc from 'fast-check';
+import { visit } from 'jsonc-parser';
 import { parseStrictJson, checkJsonValue, MAX_JSON_DEPTH } from '../src/lib/strict-json.js';
 import { cases, fixture } from './adversarial/corpus.js';
 import { issueWith, offlineFetcher } from './helpers/tokens.js';
@@ -62,6 +64,43 @@ describe('strict JSON (src/lib/strict-json.ts)', () => {
     expect(parseStrictJson('[{"k":1},{"k":1}]')).toMatchObject({ ok: true });
     expect(parseStrictJson('{"a":1')).toMatchObject({ ok: false, code: 'MC_JSON_INVALID' });
     expect(parseStrictJson('"scalar"')).toEqual({ ok: true, value: 'scalar' });
+  });
+
+  it('agrees with a full JSON scanner on duplicates, whatever the escapes and whitespace (property)', () => {
+    // The fast path counts member names instead of scanning; this holds it to the slow scanner's verdict.
+    const reference = (text: string): boolean => {
+      const stack: Array<Set<string> | null> = [];
+      let dup = false;
+      visit(text, {
+        onObjectBegin: () => void stack.push(new Set()),
+        onArrayBegin: () => void stack.push(null),
+        onObjectEnd: () => void stack.pop(),
+        onArrayEnd: () => void stack.pop(),
+        onObjectProperty: (name) => {
+          const keys = stack[stack.length - 1];
+          if (keys?.has(name)) dup = true;
+          keys?.add(name);
+        },
+      });
+      return dup;
+    };
+    // Few distinct names (so duplicates are common), spelled raw or escaped, with quotes, backslashes and colons inside.
+    const name = fc.constantFrom('a', 'b', '"', '\\', 'a:', ':"', 'x\\"');
+    const spell = (n: string, escaped: boolean) => (escaped ? `"${[...n].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"` : JSON.stringify(n));
+    const ws = fc.constantFrom('', ' ', '\n\t ', '\r\n');
+    const value: fc.Arbitrary<string> = fc.letrec((tie) => ({
+      leaf: fc.oneof(fc.constantFrom('1', 'true', 'null', '"v:"', '"\\":"', '"a"'), name.map((n) => JSON.stringify(n))),
+      obj: fc.array(fc.tuple(name, fc.boolean(), ws, tie('any')), { maxLength: 4 }).map((members) => `{${members.map(([n, esc, w, v]) => `${spell(n, esc)}${w}:${w}${v}`).join(',')}}`),
+      arr: fc.array(tie('any'), { maxLength: 3 }).map((xs) => `[${xs.join(', ')}]`),
+      any: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('obj'), tie('arr')),
+    })).any as fc.Arbitrary<string>;
+    fc.assert(
+      fc.property(value, (text) => {
+        const r = parseStrictJson(text);
+        expect(r.ok ? false : r.code === 'MC_JSON_DUPLICATE_KEY').toBe(reference(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('bounds already-parsed values: depth, cycles and shared sub-objects that expand', () => {

@@ -9,6 +9,10 @@ import { startService, type RunningService } from '../src/server/start.js';
 import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
 import type { Storage } from '../src/storage/types.js';
 import { verifyCredential } from '../src/verifier/index.js';
+import { createBatchJob, runBatchJob } from '../src/batch/runner.js';
+import { loadKek } from '../src/service/kek.js';
+import { Keyring } from '../src/service/keyring.js';
+import { IssuingService } from '../src/service/issuing.js';
 import { REPO, offlineFetcher } from './helpers/tokens.js';
 import { freePort, PG_URL, requirePostgres, scratchSchema } from './helpers/net.js';
 
@@ -138,6 +142,49 @@ describe('microcred batch (CLI, SQLite file)', () => {
     expect(slots.s).toBe(slots.n);
     check.close();
   }, 180_000);
+});
+
+describe('runBatchJob (library, SQLite)', () => {
+  it('moves to a new status list once the job has drawn half of one, gives every credential its own slot, and stores each as its JWT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-batch-lists-'));
+    const storage = await openSqliteStorage(join(dir, 'microcred.db'));
+    try {
+      await storage.migrate();
+      // A tiny list (64 entries, half of them taken before a new list opens) so that 100 learners
+      // in chunks of 10 span several lists.
+      const config = { ...loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }), statusListSize: 64 };
+      const keyring = new Keyring(storage, loadKek(null, dir).kek, config.issuerId, config.baseUrl);
+      await keyring.ensureActiveKey('ES256', new Date().toISOString());
+      const issuing = new IssuingService(storage, keyring, config);
+      const { id: _id, ...achievement } = achievementBody();
+      await issuing.createAchievement(achievement, 'test', 'data-ethics-101');
+      const deps = { storage, keyring, issuing, config };
+      const job = await createBatchJob(deps, { achievementId: 'data-ethics-101', text: cohort(100, 0, false), kind: 'csv', source: 'test', actor: 'test' });
+      const progress: number[] = [];
+      const done = await runBatchJob(deps, job.id, { actor: 'test', chunkSize: 10, threads: 2, onProgress: (p) => progress.push(p.issued) });
+      expect(done).toMatchObject({ state: 'done', counts: { pending: 0, invalid: 0, issued: 100 } });
+      expect(progress.at(-1)).toBe(100);
+      const credentials = (await storage.listCredentials({ limit: 1000, offset: 0 })).items;
+      expect(credentials).toHaveLength(100);
+      expect(new Set(credentials.map((c) => `${c.statusListId}#${c.statusIndex}`)).size).toBe(100);
+      const perList = new Map<string, number>();
+      for (const c of credentials) perList.set(c.statusListId, (perList.get(c.statusListId) ?? 0) + 1);
+      // A list takes new rows until half full by the store's count, which lags the job's draws
+      // by the chunks not committed yet (at most three chunks of 10 here).
+      expect(perList.size).toBeGreaterThanOrEqual(2);
+      for (const n of perList.values()) expect(n).toBeLessThanOrEqual(32 + 3 * 10);
+      // The JSON read back is the signed payload: its status entry names the slot the row was given.
+      for (const c of credentials.slice(0, 5)) {
+        expect(c.credential.id).toBe(c.id);
+        expect(JSON.stringify(c.credential.credentialStatus)).toContain(`${config.baseUrl}/status/${c.statusListId}`);
+        expect(JSON.stringify(c.credential.credentialStatus)).toContain(`"statusListIndex":"${c.statusIndex}"`);
+      }
+      const rows = (await storage.listBatchRows(job.id, { limit: 1000, offset: 0 })).items;
+      expect(new Set(rows.map((r) => r.credentialId))).toEqual(new Set(credentials.map((c) => c.id)));
+    } finally {
+      await storage.close();
+    }
+  }, 120_000);
 });
 
 async function apiSuite(name: string, makeStorage: () => Promise<{ storage: Storage; cleanup: () => Promise<void> }>, enabled: boolean) {

@@ -980,7 +980,8 @@ describe('undeclared profiles never run', () => {
     const key = keyFor('ES256');
     const { signer, kid } = signerFor(key);
     const { credential } = await issueCredential(asRequest(example(IN)), { signer, now: NOW });
-    const payload = jwtPayload(credential) as Req;
+    // The issuer's credential shares a frozen achievement with its cohort: edit a copy.
+    const payload = structuredClone(jwtPayload(credential)) as Req;
     payload.credentialSubject.achievement.qualityBenchmark.profile = ['IN-NCrF', 'IN-ABC', 'XX-FAKE'];
     const token = forge({ alg: 'ES256', kid, typ: 'JWT' }, payload, key);
     const report = await verifyCredential(token, { fetcher: offlineFetcher, now: NOW });

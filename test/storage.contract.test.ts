@@ -27,9 +27,11 @@ import {
   openStorage,
   parseDatabaseUrl,
   type AuditEvent,
+  type BatchCredential,
   type StatusList,
   type Storage,
   type StoredAchievement,
+  type StoredBatchRow,
   type StoredCredential,
   type StoredKey,
   type StoredOffer,
@@ -159,19 +161,29 @@ function makeAchievement(id: string, version: number, createdAt = at(0)): Stored
   };
 }
 
+/**
+ * A compact JWS whose payload is `credential` with the registered claims a VC-JWT adds (the store
+ * keeps only the JWT and reads the JSON back from it). Not signed: the store never verifies.
+ */
+function fakeJwt(credential: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'ES256', kid: 'did:example:issuer#key-1', typ: 'JWT' })}.${part({ ...credential, iss: 'did:example:issuer', sub: 'did:example:learner', nbf: 1740816000, jti: credential.id })}.c2lnbmF0dXJl`;
+}
+
 function makeCredential(list: StatusList, overrides: Partial<StoredCredential> = {}): StoredCredential {
   const id = overrides.id ?? `urn:uuid:${randomUUID()}`;
+  const credential = {
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
+    id,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    credentialSubject: { id: 'did:example:learner', type: ['AchievementSubject'], identifier: [{ hashed: true, identity: 'sha256$abc' }], score: 9.5, name: 'Zoë 🎓' },
+  };
   return {
     id,
     achievementId: 'course',
     achievementVersion: 1,
-    jwt: 'x.y.z',
-    credential: {
-      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
-      id,
-      type: ['VerifiableCredential', 'OpenBadgeCredential'],
-      credentialSubject: { type: ['AchievementSubject'], identifier: [{ hashed: true, identity: 'sha256$abc' }], score: 9.5 },
-    },
+    jwt: fakeJwt(credential),
+    credential,
     statusListId: list.id,
     statusIndex: randomInt(list.size),
     state: 'active',
@@ -320,6 +332,50 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         expect((await second.listAudit(10, 0)).items).toEqual([{ ...issuedEvent(credential), seq: expect.any(Number) }]);
         // The reopened store keeps using the same list.
         expect(await second.currentStatusList(LIST_SIZE, at(5))).toEqual(list);
+      });
+
+      it('migration 4 keeps the credentials of a version-3 database: the JSON column goes, the same JSON is read from the JWT', async () => {
+        const kind = getBackend().kind;
+        const db = await getBackend().createDatabase();
+        const s = await open(db); // creates the file or schema; not migrated yet
+        // The database as an earlier build left it: migrations 1–3, a credential stored with both
+        // its JWT and its JSON, and an offer that references the credential.
+        await db.exec(
+          kind === 'sqlite'
+            ? 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)'
+            : 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+        );
+        for (const m of MIGRATIONS.filter((x) => x.version <= 3)) {
+          await db.exec(kind === 'sqlite' ? m.sqlite : m.postgres);
+          await db.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name}', '${at(0)}')`);
+        }
+        const list: StatusList = { id: 'list-v3', size: LIST_SIZE, createdAt: at(0) };
+        const c = makeCredential(list, { statusIndex: 7, idempotencyKey: 'idem-v3', requestHash: 'rh' });
+        const sql = (v: string) => `'${v.replace(/'/g, "''")}'`;
+        await db.exec(`INSERT INTO achievements (id, version, body, created_at) VALUES ('course', 1, '{"name":"course"}', '${at(0)}')`);
+        await db.exec(
+          kind === 'sqlite'
+            ? `INSERT INTO status_lists (id, seq, size, created_at) VALUES ('list-v3', 1, ${LIST_SIZE}, '${at(0)}')`
+            : `INSERT INTO status_lists (id, size, created_at) VALUES ('list-v3', ${LIST_SIZE}, '${at(0)}')`,
+        );
+        await db.exec(
+          `INSERT INTO credentials (id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash)
+           VALUES (${sql(c.id)}, 'course', 1, ${sql(c.jwt)}, ${sql(JSON.stringify(c.credential))}, 'list-v3', 7, 'active', NULL, '${c.issuedAt}', 'idem-v3', 'rh')`,
+        );
+        await db.exec(
+          `INSERT INTO oid4vci_offers (id, lookup_hash, code_hash, tx_code_hash, credential_id, configuration_id, state, attempts, created_at, expires_at, created_by)
+           VALUES ('offer-v3', 'lookup-v3', 'code-v3', NULL, ${sql(c.id)}, 'OpenBadgeCredential_jwt', 'pending', 0, '${at(0)}', '${at(60)}', 'cli')`,
+        );
+
+        await s.migrate();
+        expect(await db.migrationRows()).toEqual(expectedRows);
+        expect(await s.getCredential(c.id)).toEqual(c);
+        expect(await s.findCredentialByIdempotencyKey('idem-v3')).toEqual(c);
+        expect((await s.getOffer('offer-v3'))?.credentialId).toBe(c.id);
+        await expect(db.exec('SELECT credential FROM credentials')).rejects.toThrow(/credential/);
+        // New credentials go in without the column, next to the migrated one.
+        const { credential: next } = await issueWithRetry(s, list);
+        expect(await s.listCredentials({ limit: 10, offset: 0 })).toEqual({ items: expect.arrayContaining([c, next]), total: 2 });
       });
 
       it('refuses a database migrated by a newer build', async () => {
@@ -602,6 +658,18 @@ function storageContract(name: string, makeBackend: () => Backend): void {
     });
 
     describe('credentials', () => {
+      it('keeps a credential once, as its JWT: the JSON read back is the JWT payload without its registered claims, in issued key order', async () => {
+        const { s, list } = await withList();
+        const c = makeCredential(list);
+        // The JSON passed along is not stored: what is read back comes from the JWT.
+        await s.insertCredential({ ...c, credential: { not: 'stored' } } as StoredCredential, issuedEvent(c));
+        const read = await s.getCredential(c.id);
+        expect(read).toEqual(c);
+        expect(Object.keys(read!.credential)).toEqual(Object.keys(c.credential));
+        expect(Object.keys(read!.credential.credentialSubject as object)).toEqual(Object.keys(c.credential.credentialSubject as object));
+        expect((await s.listCredentials({ limit: 10, offset: 0 })).items).toEqual([c]);
+      });
+
       it('stores a credential with its audit event, and reads it back by id and idempotency key', async () => {
         const { s, list } = await withList();
         const c = makeCredential(list, { idempotencyKey: 'idem-1', requestHash: 'sha256-of-request' });
@@ -809,6 +877,102 @@ function storageContract(name: string, makeBackend: () => Backend): void {
 
         await expect(s.listCredentials({ limit: -1, offset: 0 })).rejects.toThrow(RangeError);
         await expect(s.listCredentials({ since: 'yesterday', limit: 1, offset: 0 })).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('batch jobs', () => {
+      const batchRow = (line: number, state: StoredBatchRow['state'] = 'pending'): StoredBatchRow => ({
+        batchId: '',
+        line,
+        learner: `Learner ${line}`,
+        body: { credentialSubject: { identifier: [{ identityType: 'emailAddress', identifier: `l${line}@example.edu` }] } },
+        idempotencyKey: `batch:learner-${line}`,
+        state,
+        credentialId: null,
+        problems: state === 'invalid' ? [{ path: 'grade', message: 'not a grade' }] : null,
+      });
+
+      /** A store with the `course` achievement, a list, and a batch of `lines` (line 3 invalid). */
+      async function withBatch(lines = [2, 3, 4, 5, 6]): Promise<{ s: Storage; list: StatusList; batchId: string; rows: StoredBatchRow[] }> {
+        const { s, list } = await withList();
+        const batchId = randomUUID();
+        const rows = lines.map((l) => ({ ...batchRow(l, l === 3 ? 'invalid' : 'pending'), batchId }));
+        await s.insertBatch({ id: batchId, achievementId: 'course', achievementVersion: 1, state: 'validated', source: 'cohort.csv', createdBy: 'cli', createdAt: at(0) }, rows, { at: at(0), actor: 'cli', action: 'batch.created', target: batchId });
+        return { s, list, batchId, rows };
+      }
+
+      const signed = (row: Pick<StoredBatchRow, 'line' | 'idempotencyKey'>, statusIndex: number): { credential: StoredCredential; item: BatchCredential } => {
+        const credential = makeCredential({ id: 'unused', size: LIST_SIZE, createdAt: at(0) }, { statusIndex, idempotencyKey: row.idempotencyKey, issuedAt: at(5) });
+        return { credential, item: { line: row.line, id: credential.id, jwt: credential.jwt, statusIndex, idempotencyKey: row.idempotencyKey } };
+      };
+
+      it('stores a batch with its rows; pending rows page by line; counts are by state', async () => {
+        const { s, batchId, rows } = await withBatch();
+        const batch = await s.getBatch(batchId);
+        expect(batch).toMatchObject({ id: batchId, state: 'validated', counts: { pending: 4, invalid: 1, issued: 0 } });
+        // Pending rows carry what signing needs: the body as JSON text (parsed by the worker).
+        const pending = await s.pendingBatchRows(batchId, 2);
+        expect(pending.map((r) => ({ line: r.line, idempotencyKey: r.idempotencyKey, body: JSON.parse(r.bodyJson) as unknown }))).toEqual([rows[0], rows[2]].map((r) => ({ line: r!.line, idempotencyKey: r!.idempotencyKey, body: r!.body })));
+        expect((await s.pendingBatchRows(batchId, 10, 4)).map((r) => r.line)).toEqual([5, 6]);
+        expect(await s.listBatchRows(batchId, { state: 'invalid', limit: 10, offset: 0 })).toEqual({ items: [rows[1]], total: 1 });
+        expect((await s.listBatches(10, 0)).items.map((b) => b.id)).toEqual([batchId]);
+      });
+
+      it('commitBatchCredentials stores a chunk: the credentials (JSON read from the JWT), the rows marked issued, one audit event each', async () => {
+        const { s, list, batchId, rows } = await withBatch();
+        const pending = await s.pendingBatchRows(batchId, 10);
+        const made = pending.map((r, i) => signed(r, 100 + i));
+        const outcomes = await s.commitBatchCredentials(batchId, { achievementId: 'course', achievementVersion: 1, statusListId: list.id, issuedAt: at(5), credentials: made.map((m) => m.item) }, 'cli');
+        expect(outcomes).toEqual(made.map((m) => ({ line: m.item.line, outcome: 'issued', credentialId: m.item.id })));
+        for (const m of made) expect(await s.getCredential(m.item.id)).toEqual({ ...m.credential, statusListId: list.id });
+        expect(await s.statusListUsage(list.id)).toBe(4);
+        expect((await s.getBatch(batchId))!.counts).toEqual({ pending: 0, invalid: 1, issued: 4 });
+        expect((await s.listBatchRows(batchId, { state: 'issued', limit: 10, offset: 0 })).items).toEqual(rows.filter((r) => r.state === 'pending').map((r, i) => ({ ...r, state: 'issued', credentialId: made[i]!.item.id })));
+        expect((await s.listBatchRows(batchId, { state: 'invalid', limit: 10, offset: 0 })).items).toEqual([rows[1]]);
+        const audit = (await s.listAudit(100, 0)).items.filter((e) => e.action === 'credential.issued');
+        expect(audit).toEqual(made.map((m) => ({ seq: expect.any(Number), at: at(5), actor: 'cli', action: 'credential.issued', target: m.item.id, detail: { achievementId: 'course', version: 1, batchId, line: m.item.line } })));
+        expect(await s.pendingBatchRows(batchId, 10)).toEqual([]);
+      });
+
+      it('a taken status index is a retry (the row stays pending); a learner issued before is existing (the row points at that credential)', async () => {
+        const { s, list, batchId } = await withBatch();
+        const [a, b, c] = await s.pendingBatchRows(batchId, 3);
+        // Another writer took index 42; learner c got a credential elsewhere (same idempotency key).
+        const other = makeCredential(list, { statusIndex: 42 });
+        await s.insertCredential(other, issuedEvent(other));
+        const earlier = makeCredential(list, { statusIndex: 43, idempotencyKey: c!.idempotencyKey });
+        await s.insertCredential(earlier, issuedEvent(earlier));
+        const items = [signed(a!, 42).item, signed(b!, 44).item, signed(c!, 45).item];
+        const outcomes = await s.commitBatchCredentials(batchId, { achievementId: 'course', achievementVersion: 1, statusListId: list.id, issuedAt: at(5), credentials: items }, 'cli');
+        expect(outcomes).toEqual([
+          { line: a!.line, outcome: 'retry', credentialId: null },
+          { line: b!.line, outcome: 'issued', credentialId: items[1]!.id },
+          { line: c!.line, outcome: 'existing', credentialId: earlier.id },
+        ]);
+        expect(await s.getCredential(items[0]!.id)).toBeNull();
+        expect(await s.getCredential(items[2]!.id)).toBeNull();
+        expect(await s.countCredentials()).toBe(3);
+        expect((await s.pendingBatchRows(batchId, 10)).map((r) => r.line)).toEqual([a!.line, 6]);
+        const issued = await s.listBatchRows(batchId, { state: 'issued', limit: 10, offset: 0 });
+        expect(issued.items.map((r) => [r.line, r.credentialId])).toEqual([
+          [b!.line, items[1]!.id],
+          [c!.line, earlier.id],
+        ]);
+        // Audit: the two direct inserts and the one new batch credential; nothing for retry or existing.
+        expect((await s.listAudit(100, 0)).items.filter((e) => e.action === 'credential.issued').map((e) => e.target)).toEqual([other.id, earlier.id, items[1]!.id]);
+      });
+
+      it('refuses a status index outside the list or an unknown list, storing nothing of the chunk', async () => {
+        const { s, list, batchId } = await withBatch();
+        const [a, b] = await s.pendingBatchRows(batchId, 2);
+        const chunk = (statusListId: string, index: number) => ({ achievementId: 'course', achievementVersion: 1, statusListId, issuedAt: at(5), credentials: [signed(a!, 1).item, signed(b!, index).item] });
+        await expect(s.commitBatchCredentials(batchId, chunk(list.id, LIST_SIZE), 'cli')).rejects.toThrow(RangeError);
+        await expect(s.commitBatchCredentials(batchId, chunk(list.id, -1), 'cli')).rejects.toThrow(RangeError);
+        await expect(s.commitBatchCredentials(batchId, chunk('no-such-list', 2), 'cli')).rejects.toThrow();
+        expect(await s.countCredentials()).toBe(0);
+        expect((await s.getBatch(batchId))!.counts).toEqual({ pending: 4, invalid: 1, issued: 0 });
+        expect((await s.listAudit(100, 0)).items.map((e) => e.action)).toEqual(['batch.created']);
+        expect(await s.commitBatchCredentials(batchId, { ...chunk(list.id, 2), credentials: [] }, 'cli')).toEqual([]);
       });
     });
 

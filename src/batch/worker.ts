@@ -24,9 +24,42 @@ export interface WorkerSetup {
 
 export type WorkerTask =
   | { kind: 'lint'; rows: Array<{ line: number; body: Record<string, unknown> }>; listBase: string; now: string }
-  | { kind: 'issue'; rows: Array<{ line: number; id: string; body: Record<string, unknown>; index: number }>; listBase: string; now: string };
+  // The body as stored JSON text: parsed here rather than on the main thread.
+  | { kind: 'issue'; rows: Array<{ line: number; id: string; bodyJson: string; index: number }>; listBase: string; now: string };
 
-export type RowResult = { line: number; ok: true; credential: Record<string, unknown>; jwt: string } | { line: number; ok: false; problems: Problem[] };
+/**
+ * One row's outcome. A signed row carries only its JWT (empty after 'lint'): the main thread
+ * stores the JWT, and the credential JSON is its payload, so the object is not cloned back.
+ */
+export type RowResult = { line: number; ok: true; jwt: string } | { line: number; ok: false; problems: Problem[] };
+
+/**
+ * A task's results as sent back: the JWTs of the signed rows joined into one string (compact JWS
+ * never contains a line break), which the main thread receives as one large string and splits
+ * without copying; failed rows with their problems.
+ */
+export interface TaskResult {
+  /** Lines of the rows that passed (and were signed), in task order. */
+  lines: number[];
+  /** Their JWTs, in the same order, joined with "\n" (empty after 'lint'). */
+  jwts: string;
+  failed: Array<{ line: number; problems: Problem[] }>;
+}
+
+export default async function run(task: WorkerTask): Promise<TaskResult> {
+  const out: TaskResult = { lines: [], jwts: '', failed: [] };
+  const jwts: string[] = [];
+  for (const r of await runRows(task)) {
+    if (!r.ok) {
+      out.failed.push({ line: r.line, problems: r.problems });
+      continue;
+    }
+    out.lines.push(r.line);
+    if (task.kind === 'issue') jwts.push(r.jwt);
+  }
+  out.jwts = jwts.join('\n');
+  return out;
+}
 
 const setup = workerData as WorkerSetup;
 const PLACEHOLDER_ID = 'urn:uuid:00000000-0000-4000-8000-000000000000';
@@ -36,7 +69,7 @@ function requestFor(body: Record<string, unknown>): IssuanceRequest {
   return { ...(body as Partial<IssuanceRequest>), issuer: setup.issuerProfile, achievement: setup.achievement } as IssuanceRequest;
 }
 
-export default async function run(task: WorkerTask): Promise<RowResult[]> {
+async function runRows(task: WorkerTask): Promise<RowResult[]> {
   const now = new Date(task.now);
   const out: RowResult[] = [];
   if (task.kind === 'lint') {
@@ -44,7 +77,7 @@ export default async function run(task: WorkerTask): Promise<RowResult[]> {
       // Validated in exactly the shape it will be issued in: an id and status entries of the same form.
       const report = await lintRequest({ ...requestFor(row.body), id: PLACEHOLDER_ID, credentialStatus: statusEntries(task.listBase, 0) }, { issuerId: setup.issuerId, now });
       const failed = report.benchmark?.reports.flatMap((r) => r.rules.filter((x) => x.status === 'failed').map((x) => ({ path: `${r.profile}/${x.id}`, message: `${x.message}${x.detail ? ` (${x.detail})` : ''}`, code: x.id }))) ?? [];
-      out.push(report.ok ? { line: row.line, ok: true, credential: {}, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
+      out.push(report.ok ? { line: row.line, ok: true, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
     }
     return out;
   }
@@ -54,13 +87,13 @@ export default async function run(task: WorkerTask): Promise<RowResult[]> {
       // The row passed the full pipeline (schema, JSON-LD terms, quality benchmarks) in this very
       // shape when the batch was validated; only the id, status index and date differ now. The
       // verifier's structural checks still run on the final credential before it is signed.
-      const credential = buildCredential({ ...requestFor(row.body), id: row.id, credentialStatus: statusEntries(task.listBase, row.index) }, { issuerId: setup.issuerId, now });
+      const credential = buildCredential({ ...requestFor(JSON.parse(row.bodyJson) as Record<string, unknown>), id: row.id, credentialStatus: statusEntries(task.listBase, row.index) }, { issuerId: setup.issuerId, now });
       const problems = checkBuiltCredential(credential, signer);
       if (problems.length) {
         out.push({ line: row.line, ok: false, problems });
         continue;
       }
-      out.push({ line: row.line, ok: true, credential, jwt: await signCredentialJwt(credential, signer) });
+      out.push({ line: row.line, ok: true, jwt: await signCredentialJwt(credential, signer) });
     } catch (e) {
       if (e instanceof MicrocredError) out.push({ line: row.line, ok: false, problems: e.problems.length ? e.problems : [{ path: '/', message: e.message, code: e.code }] });
       else throw e;

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { CHECKS } from './checks/index.js';
 import { BASE_PROFILE, loadProfiles } from './registry.js';
 import type { ProfileDefinition, ProfileReport, RuleOutcome, RuleStatus } from './types.js';
@@ -7,6 +8,12 @@ export interface EvaluateOptions {
   now?: Date;
   /** Extra profiles to evaluate although the credential does not declare them (lint --profile). */
   alsoEvaluate?: string[];
+  /**
+   * The achievement's content as JSON text, given only when the credential is plain JSON (parsed
+   * from text, or built by the issuer from its own serialization). Rules that, when run, read
+   * nothing but the achievement are then evaluated once per achievement (see `evaluateProfile`).
+   */
+  achievementKey?: string;
 }
 
 export interface BenchmarkResult {
@@ -24,8 +31,9 @@ export function isMicroCredential(view: McView): boolean {
   return view.achievement.achievementType === 'MicroCredential' || isPresent(view.achievement.qualityBenchmark);
 }
 
-function evaluateRule(view: McView, rule: ProfileDefinition['rules'][number]): RuleOutcome {
-  const base = { id: rule.id, severity: rule.severity, message: rule.message, source: rule.source, confidence: rule.confidence };
+type Rule = ProfileDefinition['rules'][number];
+
+function evaluateRule(view: McView, rule: Rule): RuleOutcome {
   const verdict = CHECKS[rule.check]!(view, rule.params ?? {});
   let status: RuleStatus;
   switch (verdict.result) {
@@ -46,11 +54,71 @@ function evaluateRule(view: McView, rule: ProfileDefinition['rules'][number]): R
       status = rule.severity === 'error' && rule.confidence !== 'unconfirmed' ? 'failed' : rule.severity === 'info' ? 'info' : 'warning';
       break;
   }
-  return verdict.detail === undefined ? { ...base, status } : { ...base, status, detail: verdict.detail };
+  const outcome: RuleOutcome = { id: rule.id, severity: rule.severity, message: rule.message, source: rule.source, confidence: rule.confidence, status };
+  if (verdict.detail !== undefined) outcome.detail = verdict.detail;
+  return outcome;
 }
 
-export function evaluateProfile(view: McView, profile: ProfileDefinition): ProfileReport {
-  const rules = profile.rules.map((r) => evaluateRule(view, r));
+/**
+ * Outcomes of rules that read only the achievement, per achievement content and rule. A cohort's
+ * credentials share one achievement, so most rules run once per cohort instead of once per
+ * credential. Sound because checks are pure functions of the view: a run that read only the
+ * achievement takes the same path, and reaches the same outcome, for any credential whose
+ * achievement has the same content. Outcomes are frozen, as they are shared.
+ */
+const achievementOutcomes = new LRUCache<string, Map<Rule, RuleOutcome>>({ max: 256 });
+
+/** The view with its learner-specific parts behind getters that note being read. */
+class TrackedView implements McView {
+  learnerRead = false;
+  readonly achievement: McView['achievement'];
+  readonly qb: McView['qb'];
+  readonly declared: McView['declared'];
+  constructor(private readonly view: McView) {
+    this.achievement = view.achievement;
+    this.qb = view.qb;
+    this.declared = view.declared;
+  }
+  get credential() {
+    this.learnerRead = true;
+    return this.view.credential;
+  }
+  get issuer() {
+    this.learnerRead = true;
+    return this.view.issuer;
+  }
+  get subject() {
+    this.learnerRead = true;
+    return this.view.subject;
+  }
+  get record() {
+    this.learnerRead = true;
+    return this.view.record;
+  }
+  get now() {
+    this.learnerRead = true;
+    return this.view.now;
+  }
+}
+
+export function evaluateProfile(view: McView, profile: ProfileDefinition, achievementKey?: string): ProfileReport {
+  let rules: RuleOutcome[];
+  if (achievementKey === undefined) {
+    rules = profile.rules.map((r) => evaluateRule(view, r));
+  } else {
+    let known = achievementOutcomes.get(achievementKey);
+    if (!known) achievementOutcomes.set(achievementKey, (known = new Map()));
+    const tracked = new TrackedView(view);
+    // Keyed by the rule object itself: profiles are loaded once and never change in a process.
+    rules = profile.rules.map((r) => {
+      const hit = known!.get(r);
+      if (hit) return hit;
+      tracked.learnerRead = false;
+      const outcome = evaluateRule(tracked, r);
+      if (!tracked.learnerRead) known!.set(r, Object.freeze(outcome));
+      return outcome;
+    });
+  }
   const status = rules.some((r) => r.status === 'failed') ? 'failed' : rules.some((r) => r.status === 'warning') ? 'warning' : 'passed';
   return { profile: profile.id, name: profile.name, version: profile.version, status, rules };
 }
@@ -65,10 +133,11 @@ export function evaluateBenchmarks(credential: Record<string, unknown>, options:
   const wanted = [...new Set([...view.declared, ...(options.alsoEvaluate ?? [])])].filter((p) => p !== BASE_PROFILE);
   const unknown = wanted.filter((p) => !profiles.has(p));
   const reports: ProfileReport[] = [];
-  if (isMicroCredential(view) || wanted.length) reports.push(evaluateProfile(view, profiles.get(BASE_PROFILE)!));
+  const key = options.achievementKey;
+  if (isMicroCredential(view) || wanted.length) reports.push(evaluateProfile(view, profiles.get(BASE_PROFILE)!, key));
   for (const id of wanted) {
     const p = profiles.get(id);
-    if (p) reports.push(evaluateProfile(view, p));
+    if (p) reports.push(evaluateProfile(view, p, key));
   }
   return { declared: view.declared, unknown, reports, ok: unknown.length === 0 && reports.every((r) => r.status !== 'failed') };
 }

@@ -49,7 +49,18 @@ export interface ServiceConfig {
   verifierAllowHttp: boolean;
   /** TRUST_PROXY: how many reverse proxies to trust for the client address (rate limits). Default 0. */
   trustProxy: number;
+  /**
+   * WORKERS: server processes (node:cluster), a whole number or "auto" (one per CPU). null when
+   * unset: each mode has its own default (1 for the issuer service, auto for --verifier-only).
+   */
+  workers: WorkerSetting | null;
 }
+
+/** A number of server processes, or "auto": one per CPU (os.availableParallelism()). */
+export type WorkerSetting = number | 'auto';
+
+/** Most server processes accepted: far more than any machine this runs on has cores. */
+export const MAX_WORKERS = 256;
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -65,6 +76,15 @@ function int(src: Source, name: string, def: number, min: number, max: number): 
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Parse a WORKERS value (`name` is where it came from: WORKERS or --workers). */
+export function parseWorkers(raw: string, name = 'WORKERS'): WorkerSetting {
+  const value = raw.trim();
+  if (value === 'auto') return 'auto';
+  const n = /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN; // digits only: no 0x10, 1e1 or 2.0
+  if (!(n >= 1 && n <= MAX_WORKERS)) throw new ConfigError(name, `must be "auto" or a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -138,5 +158,6 @@ export function loadConfig(env: Source = process.env, cwd = process.cwd()): Serv
     verifierAllowPrivateNetworks: src.VERIFIER_ALLOW_PRIVATE_NETWORKS === 'true',
     verifierAllowHttp: src.VERIFIER_ALLOW_HTTP === 'true',
     trustProxy: int(src, 'TRUST_PROXY', 0, 0, 10),
+    workers: src.WORKERS === undefined ? null : parseWorkers(src.WORKERS),
   };
 }

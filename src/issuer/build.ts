@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { identityHash } from '../lib/identity-hash.js';
 import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, QB_CONTEXT_URL, QB_SCHEMA_URL, VC_V2_CONTEXT } from '../model/constants.js';
 import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
@@ -43,13 +44,76 @@ function buildAchievement(a: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * 16 random bytes as hex, drawn from a pool that the CSPRNG refills 4 KiB at a time: one
+ * randomBytes call per salt costs more than the hashing it protects. Each byte is used once.
+ */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function saltHex(): string {
+  if (poolAt + 16 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + 16);
+  poolAt += 16;
+  return hex;
+}
+
 function buildIdentifier(item: Record<string, unknown>): Record<string, unknown> {
   if (typeof item.identityHash === 'string') return { ...item, type: 'IdentityObject' };
   const plaintext = String(item.identifier);
   if (item.hashed === false) return { type: 'IdentityObject', identityType: item.identityType, hashed: false, identityHash: plaintext };
   // A fresh salt per credential stops anyone linking a learner's badges by hash.
-  const salt = randomBytes(16).toString('hex');
+  const salt = saltHex();
   return { type: 'IdentityObject', identityType: item.identityType, hashed: true, identityHash: identityHash(plaintext, salt), salt };
+}
+
+/**
+ * Built achievements by content. A cohort's credentials then share one frozen achievement
+ * object, parsed from its own JSON text: plain JSON by construction, detached from the caller's
+ * objects, and its text is known. That text keys the per-achievement caches of the checks
+ * (JSON-LD shape, benchmark rules) and is spliced into the JWT payload instead of serializing
+ * the largest part of the credential again.
+ */
+const interned = new LRUCache<string, Record<string, unknown>>({ max: 256 });
+const internedText = new WeakMap<object, string>();
+
+let last: { text: string; node: Record<string, unknown> } | undefined;
+
+function intern(achievement: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(achievement);
+  // Consecutive credentials usually share the achievement: comparing with the last one is a
+  // memory compare, where a cache lookup would first hash the whole (fresh) text.
+  if (last !== undefined && last.text === text) return last.node;
+  let node = interned.get(text);
+  if (!node) {
+    node = deepFreeze(JSON.parse(text) as Record<string, unknown>);
+    interned.set(text, node);
+    internedText.set(node, text);
+  }
+  last = { text: internedText.get(node)!, node };
+  return node;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The JSON text of an achievement built here (undefined for any other object). */
+export function achievementText(achievement: unknown): string | undefined {
+  return achievement !== null && typeof achievement === 'object' ? internedText.get(achievement) : undefined;
+}
+
+/** The credential's achievement when it was built here, with its JSON text. */
+export function builtAchievement(credential: Record<string, unknown>): { node: Record<string, unknown>; key: string } | undefined {
+  const node = (credential.credentialSubject as { achievement?: Record<string, unknown> } | undefined)?.achievement;
+  const key = achievementText(node);
+  return node && key !== undefined ? { node, key } : undefined;
 }
 
 /** Pure construction of the unsigned credential from a request (no validation, no I/O). */
@@ -59,7 +123,7 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   const subject: Record<string, unknown> = withType({ ...cs }, 'AchievementSubject');
   if (cs.identifier !== undefined) subject.identifier = (asArray(cs.identifier) as unknown as Array<Record<string, unknown>>).map(buildIdentifier);
   if (cs.result !== undefined) subject.result = (asArray(cs.result) as Array<Record<string, unknown>>).map((r) => withType(r, 'Result'));
-  subject.achievement = buildAchievement(request.achievement);
+  subject.achievement = intern(buildAchievement(request.achievement));
   if (cs.qualityBenchmarkRecord && typeof cs.qualityBenchmarkRecord === 'object') subject.qualityBenchmarkRecord = { type: 'QualityBenchmarkRecord', ...(cs.qualityBenchmarkRecord as object) };
   // Using the extension means declaring it: its context and its schema (OB 3.0 §Extending the Data Model).
   const usesExtension = (subject.achievement as Record<string, unknown>).qualityBenchmark !== undefined || subject.qualityBenchmarkRecord !== undefined;

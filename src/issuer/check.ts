@@ -2,7 +2,7 @@ import type { Problem } from '../errors.js';
 import { validateAchievementCredential } from '../model/schema/validate.js';
 import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
 import { parseDateTimeZ } from '../verifier/checks/dates.js';
-import type { Credential } from './build.js';
+import { builtAchievement, type Credential } from './build.js';
 import type { Signer } from './signer.js';
 
 /**
@@ -10,7 +10,7 @@ import type { Signer } from './signer.js';
  * that the verifier would reject. Returns every problem, not just the first.
  */
 export function checkBuiltCredential(credential: Credential, signer: Signer | null): Problem[] {
-  const problems: Problem[] = [...validateAchievementCredential(credential)];
+  const problems: Problem[] = [...validateAchievementCredential(credential, builtAchievement(credential))];
   for (const r of [checkContext(credential, false), checkType(credential), checkSubject(credential)]) {
     if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });
   }

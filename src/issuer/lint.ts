@@ -2,7 +2,7 @@ import { evaluateBenchmarks, type BenchmarkResult } from '../benchmark/evaluate.
 import type { Problem } from '../errors.js';
 import { checkJsonLdTermsCached } from '../lib/jsonld/expand.js';
 import { validateExtensionSchemas } from '../model/schema/validate.js';
-import { buildCredential, type Credential } from './build.js';
+import { buildCredential, builtAchievement, type Credential } from './build.js';
 import { checkBuiltCredential } from './check.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
 import type { Signer } from './signer.js';
@@ -42,8 +42,10 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
     ...(options.signer ? checkBuiltCredential(credential, options.signer) : checkBuiltCredential(credential, null)),
     ...validateExtensionSchemas(credential),
   ];
-  problems.push(...(await checkJsonLdTermsCached(credential)));
-  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [] });
+  // The built achievement is plain JSON with known text: the per-achievement caches apply.
+  const part = builtAchievement(credential);
+  problems.push(...(await checkJsonLdTermsCached(credential, part)));
+  const benchmark = evaluateBenchmarks(credential, part ? { now, alsoEvaluate: options.profiles ?? [], achievementKey: part.key } : { now, alsoEvaluate: options.profiles ?? [] });
   for (const id of benchmark.unknown) {
     const declared = benchmark.declared.includes(id);
     problems.push({ path: declared ? '/credentialSubject/achievement/qualityBenchmark/profile' : '/', message: `unknown profile ${id}${declared ? '' : ' (asked for with --profile)'}; see microcred profiles`, code: 'MC_PROFILE_UNKNOWN' });

@@ -16,6 +16,7 @@ import { problemHandler, sendProblem } from './problem.js';
 import { refuseHostileJson } from './json-body.js';
 import { LOG_REDACT, withoutQuery } from './logging.js';
 import { verificationRouter } from './verification.js';
+import { workerIdentity } from './cluster.js';
 import { bearerAuth } from './auth.js';
 import { batchRouter } from './batch-routes.js';
 import { consoleRouter } from './console-routes.js';
@@ -104,7 +105,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // --- health --------------------------------------------------------------------------------
-  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  // Under a cluster, which worker answered (see server/cluster.ts); nothing more in one process.
+  const identity = workerIdentity();
+  app.get('/health', (_req, res) => void res.json({ status: 'ok', ...identity }));
   app.get(
     '/ready',
     h(async (_req, res) => {

@@ -15,6 +15,7 @@ import { createVerifier } from '../verifier/verify.js';
 import { didWebToUrl } from '../verifier/keys/resolve.js';
 import type { TrustRegistry } from '../verifier/trust.js';
 import { loadTrustRegistry } from './trust-loader.js';
+import { gracefulCloser } from './shutdown.js';
 
 export interface RunningService {
   url: string;
@@ -80,35 +81,11 @@ export async function startService(config: ServiceConfig, options: StartOptions 
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
+  const closeServer = gracefulCloser(server, config.shutdownGraceMs);
   let closing: Promise<void> | null = null;
-  // While shutting down, every response closes its connection, and idle sockets are closed as
-  // responses finish, so keep-alive clients (load balancers) move on instead of holding us open.
-  const inFlight = new Set<import('node:http').ServerResponse>();
-  const noKeepAlive = (res: import('node:http').ServerResponse) => {
-    res.shouldKeepAlive = false;
-    if (!res.headersSent) res.setHeader('Connection', 'close');
-  };
-  server.on('request', (_req, res) => {
-    inFlight.add(res);
-    if (closing) noKeepAlive(res);
-    res.on('finish', () => {
-      inFlight.delete(res);
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
-  });
   const close = () =>
     (closing ??= (async () => {
-      for (const res of inFlight) noKeepAlive(res);
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        // Idle keep-alive sockets would hold close() open; in-flight requests are left to finish.
-        server.closeIdleConnections();
-      });
+      await closeServer();
       await storage.close();
     })());
   return { url, server, storage, issuing, keyring, bootstrapToken, close };

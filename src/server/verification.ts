@@ -24,6 +24,15 @@ const ASSETS = new Set(['verify-page.js', 'verify-page.js.map']);
 
 const h = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
 
+/**
+ * A JSON response without the ETag res.json would add: a report answers a POST, which no cache
+ * revalidates, and hashing every report (about 15 KB) is a measurable part of a verify (issue #8).
+ */
+function sendJsonNoEtag(res: Response, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  res.set('Content-Type', 'application/json; charset=utf-8').set('Content-Length', String(bytes.length)).end(bytes);
+}
+
 /** The verifier's report plus the trust check and a plain verdict for displays. */
 export function verifyResponse(report: VerificationReport, trust: TrustRegistry | null) {
   const withTrustCheck = withTrust(report, trust);
@@ -82,7 +91,7 @@ export function verificationRouter(deps: VerificationDeps): express.Router {
       }
       const report = await deps.verify(input);
       const body = verifyResponse(report, deps.trust);
-      res.json(recipient ? { ...body, recipientMatches: recipientMatches(report, recipient) } : body);
+      sendJsonNoEtag(res, recipient ? { ...body, recipientMatches: recipientMatches(report, recipient) } : body);
     }),
   );
   return r;

@@ -6,6 +6,7 @@ import type { IssuanceRequest } from '../issuer/request.js';
 import { signStatusListCredential, statusEntries, type StatusPurpose } from '../issuer/status-list.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 import { StorageConflictError, type CredentialState, type Storage, type StoredAchievement, type StoredCredential } from '../storage/types.js';
+import { withoutJwtClaims } from '../storage/common.js';
 import type { ServiceConfig } from '../config/config.js';
 import type { Keyring } from './keyring.js';
 import { verificationPath } from '../web/links.js';
@@ -143,13 +144,13 @@ export class IssuingService {
         if (e instanceof MicrocredError) throw new ServiceError(422, e.code, e.message, e.problems);
         throw e;
       }
-      const { iss: _i, sub: _s, nbf: _n, jti: _j, exp: _e, ...credential } = issued.credential as Record<string, unknown>;
       const record: StoredCredential = {
         id,
         achievementId: stored.id,
         achievementVersion: stored.version,
         jwt: issued.jwt,
-        credential,
+        // What the store reads back from the JWT later (it keeps only the JWT).
+        credential: withoutJwtClaims(issued.credential as Record<string, unknown>),
         statusListId: list.id,
         statusIndex: index,
         state: 'active',

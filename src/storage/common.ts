@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the SQLite and PostgreSQL stores: timestamp normalisation, argument checks,
- * the status-list fill rule and the mapping of unique-constraint names to conflict kinds.
+ * the status-list fill rule, the credential JSON of a stored JWT and the mapping of
+ * unique-constraint names to conflict kinds.
  */
 import { StorageConflictError } from './types.js';
 
@@ -46,6 +47,26 @@ export function toIsoTimestamp(value: string, field: string): string {
 
 export function toIsoTimestampOrNull(value: string | null | undefined, field: string): string | null {
   return value === null || value === undefined ? null : toIsoTimestamp(value, field);
+}
+
+/**
+ * The credential JSON of a stored VC-JWT: its payload without the RFC 7519 registered claims
+ * that the VC-JWT adds around the credential. The stores keep only the JWT (the signed
+ * artefact; the JSON next to it added half as many bytes again) and call this on every read.
+ */
+export function credentialFromJwt(jwt: string): Record<string, unknown> {
+  const first = jwt.indexOf('.');
+  const second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
+  if (second < 0) throw new Error('a stored credential is not a compact JWS');
+  const payload: unknown = JSON.parse(Buffer.from(jwt.slice(first + 1, second), 'base64url').toString('utf8'));
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('a stored credential JWT has no JSON object payload');
+  return withoutJwtClaims(payload as Record<string, unknown>);
+}
+
+/** A JWT payload without its registered claims. (A rest copy: a `__proto__` key stays a plain property.) */
+export function withoutJwtClaims(payload: Record<string, unknown>): Record<string, unknown> {
+  const { iss: _iss, sub: _sub, aud: _aud, exp: _exp, nbf: _nbf, iat: _iat, jti: _jti, ...credential } = payload;
+  return credential;
 }
 
 /** Paging arguments: non-negative integers. */

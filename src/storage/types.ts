@@ -1,7 +1,8 @@
 /**
  * The storage contract of the issuer service. Implementations: SQLite (embedded default) and
  * PostgreSQL (several stateless servers, one database). Both pass test/storage.contract.test.ts.
- * Payloads (credential JSON, achievement bodies) are opaque JSON to the store.
+ * Payloads (achievement bodies, batch rows) are opaque JSON to the store. A credential is
+ * stored once, as its JWT; its JSON is derived from the JWT payload when read.
  */
 
 export type KeyState = 'active' | 'retired' | 'compromised';
@@ -45,9 +46,12 @@ export interface StoredCredential {
   id: string;
   achievementId: string;
   achievementVersion: number;
-  /** The compact JWS as issued. */
+  /** The compact JWS as issued: the one stored form of the credential. */
   jwt: string;
-  /** The credential JSON (the JWT payload without registered claims). */
+  /**
+   * The credential JSON: the JWT payload without its registered claims (iss, sub, nbf, jti,
+   * exp…). Not stored separately: the stores derive it from `jwt` on every read.
+   */
   credential: Record<string, unknown>;
   statusListId: string;
   statusIndex: number;
@@ -59,6 +63,12 @@ export interface StoredCredential {
   /** A hash of the request body, to refuse the same idempotency key with another request. */
   requestHash: string | null;
 }
+
+/**
+ * A credential as written: everything but its JSON, which is the JWT payload (see
+ * StoredCredential.credential). A StoredCredential is accepted too; its `credential` is ignored.
+ */
+export type NewCredential = Omit<StoredCredential, 'credential'>;
 
 export interface StatusList {
   id: string;
@@ -107,6 +117,37 @@ export interface StoredBatchRow {
   credentialId: string | null;
   /** Why an invalid row was refused. */
   problems: Array<{ path: string; message: string; code?: string }> | null;
+}
+
+/** A pending row as the issuing step needs it (see `pendingBatchRows`). */
+export interface PendingBatchRow {
+  line: number;
+  idempotencyKey: string;
+  /** The per-learner issuance body as stored JSON text: parsed by the worker that signs the row. */
+  bodyJson: string;
+}
+
+/** One signed row of a batch chunk (see `commitBatchCredentials`). */
+export interface BatchCredential {
+  line: number;
+  /** The credential id (`urn:uuid:…`). */
+  id: string;
+  jwt: string;
+  statusIndex: number;
+  /** The row's idempotency key (learner + achievement version). */
+  idempotencyKey: string;
+}
+
+/**
+ * A chunk of a batch to store: what every credential of the chunk shares, once, and the rows.
+ * Credentials are stored active, with no request hash, issued at `issuedAt`.
+ */
+export interface BatchChunk {
+  achievementId: string;
+  achievementVersion: number;
+  statusListId: string;
+  issuedAt: string;
+  credentials: BatchCredential[];
 }
 
 /** Outcome of one row of `commitBatchCredentials`. */
@@ -248,7 +289,7 @@ export interface Storage {
    * and with 'idempotency' when the idempotency key exists. Atomic: a credential and its status
    * index exist together or not at all.
    */
-  insertCredential(c: StoredCredential, audit: AuditEvent): Promise<void>;
+  insertCredential(c: NewCredential, audit: AuditEvent): Promise<void>;
   getCredential(id: string): Promise<StoredCredential | null>;
   findCredentialByIdempotencyKey(key: string): Promise<StoredCredential | null>;
   listCredentials(filter: CredentialFilter): Promise<Page<StoredCredential>>;
@@ -297,14 +338,15 @@ export interface Storage {
   setBatchState(id: string, state: BatchState): Promise<void>;
   listBatchRows(id: string, filter: { state?: BatchRowState; limit: number; offset: number }): Promise<Page<StoredBatchRow>>;
   /** The next pending rows after line `afterLine` (default 0), in line order. */
-  pendingBatchRows(id: string, limit: number, afterLine?: number): Promise<StoredBatchRow[]>;
+  pendingBatchRows(id: string, limit: number, afterLine?: number): Promise<PendingBatchRow[]>;
   /** Every status index already used on a list (to draw new ones in bulk without collisions). */
   usedStatusIndexes(listId: string): Promise<number[]>;
   /**
    * Store a chunk of a batch in ONE transaction: each credential is inserted unless its status
    * index is taken (retry) or its idempotency key exists (existing: the row points at the
    * credential already issued); issued and existing rows are marked so, with one audit event per
-   * new credential. A crash before commit leaves every row of the chunk pending.
+   * new credential. A crash before commit leaves every row of the chunk pending. Outcomes are in
+   * the order of `chunk.credentials`. Throws RangeError for a status index outside the list.
    */
-  commitBatchCredentials(batchId: string, items: Array<{ line: number; credential: StoredCredential }>, actor: string): Promise<BatchCommit[]>;
+  commitBatchCredentials(batchId: string, chunk: BatchChunk, actor: string): Promise<BatchCommit[]>;
 }

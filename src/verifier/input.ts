@@ -6,7 +6,8 @@ import { checkJsonValue, parseStrictJson } from '../lib/strict-json.js';
 
 export type ParsedInput =
   | { ok: true; kind: 'jws'; jws: ParsedCompactJws; token: string }
-  | { ok: true; kind: 'json'; document: Record<string, unknown> }
+  /** fromText: parsed here from JSON text, so plain JSON values only (no Dates, no shared objects). */
+  | { ok: true; kind: 'json'; document: Record<string, unknown>; fromText: boolean }
   | { ok: false; code: CheckCode; message: string };
 
 export const DEFAULT_MAX_INPUT_BYTES = 512 * 1024;
@@ -24,7 +25,7 @@ export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BY
     if (Array.isArray(input)) return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'a JSON array is not a credential' };
     // Already parsed, so no duplicate names to find; but depth and size are checked before any recursive check runs.
     const shape = checkJsonValue(input);
-    return shape.ok ? { ok: true, kind: 'json', document: input } : { ok: false, code: shape.code, message: shape.message };
+    return shape.ok ? { ok: true, kind: 'json', document: input, fromText: false } : { ok: false, code: shape.code, message: shape.message };
   }
   let text: string;
   if (input instanceof Uint8Array) {
@@ -52,14 +53,15 @@ export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BY
     if ('signatures' in obj || ('payload' in obj && ('protected' in obj || 'signature' in obj))) {
       return { ok: false, code: 'MC_JWS_MALFORMED', message: 'JWS JSON serialization is not accepted; a VC-JWT is a compact JWS' };
     }
-    return { ok: true, kind: 'json', document: obj };
+    return { ok: true, kind: 'json', document: obj, fromText: true };
   }
   if (text.startsWith('[')) return { ok: false, code: 'MC_INPUT_UNRECOGNIZED', message: 'a JSON array is not a credential' };
-  if (COMPACT_JWS.test(text)) {
-    const jws = parseCompactJws(text);
-    if ('code' in jws) return { ok: false, code: jws.code, message: jws.message };
-    return { ok: true, kind: 'jws', jws, token: text };
-  }
+  // The common case first: a well-formed token passes parseCompactJws, whose per-segment
+  // alphabet check is stricter than COMPACT_JWS, so the regex scan of the whole token is only
+  // needed to word the error when it does not.
+  const direct = parseCompactJws(text);
+  if (!('code' in direct)) return { ok: true, kind: 'jws', jws: direct, token: text };
+  if (COMPACT_JWS.test(text)) return { ok: false, code: direct.code, message: direct.message };
   // A compact JWS followed by more (a 4th or 5th segment, a space or newline and text): say so plainly.
   const jwsPrefix = COMPACT_JWS_PREFIX.exec(text);
   if (jwsPrefix) {

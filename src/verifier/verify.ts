@@ -178,7 +178,7 @@ function notedAsBaked(r: VerificationReport, image: 'png' | 'svg'): Verification
 async function verifyParsed(input: VerifierInput, p: Prepared, profile: BodyProfile): Promise<VerificationReport> {
   const parsed = parseInput(input, p.maxInputBytes);
   if (!parsed.ok) return report('unknown', null, [result('parse', 'failed', parsed.code, parsed.message)]);
-  if (parsed.kind === 'json') return verifyJson(parsed.document, p, profile);
+  if (parsed.kind === 'json') return verifyJson(parsed.document, p, profile, parsed.fromText);
   return verifyJwt(parsed.jws, p, profile);
 }
 
@@ -286,7 +286,7 @@ async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, 
   }
 
   checks.push(checkClaims(claims, credential, legacy));
-  checks.push(...(await checkCredentialBody(credential, legacy, p, profile, claims.exp)));
+  checks.push(...(await checkCredentialBody(credential, legacy, p, profile, true, claims.exp)));
   return report(format, credential, checks);
 }
 
@@ -317,7 +317,7 @@ async function checkKeyBinding(key: { jwk: PublicJwk; embedded: boolean }, kid: 
   return passed('key-binding', r.message);
 }
 
-async function verifyJson(document: Record<string, unknown>, p: Prepared, profile: BodyProfile): Promise<VerificationReport> {
+async function verifyJson(document: Record<string, unknown>, p: Prepared, profile: BodyProfile, fromText: boolean): Promise<VerificationReport> {
   const checks: CheckResult[] = [passed('parse', 'a JSON credential')];
   const ctx0 = Array.isArray(document['@context']) ? document['@context'][0] : undefined;
   const legacy = ctx0 === VC_V1_CONTEXT;
@@ -338,19 +338,43 @@ async function verifyJson(document: Record<string, unknown>, p: Prepared, profil
     checks.push(...[proofChecks].flat());
     // --- end Data Integrity ---
   }
-  checks.push(...(await checkCredentialBody(document, legacy, p, profile)));
+  checks.push(...(await checkCredentialBody(document, legacy, p, profile, fromText)));
   return report(format, document, checks);
 }
 
-/** The checks every credential gets whatever secures it. */
-async function checkCredentialBody(credential: Record<string, unknown>, legacy: boolean, p: Prepared, profile: BodyProfile, expClaim?: unknown): Promise<CheckResult[]> {
+/**
+ * The checks every credential gets whatever secures it. `plain`: the credential was parsed from
+ * text, so its achievement's JSON text identifies its content and the per-achievement caches
+ * (JSON-LD shape, benchmark rules that read only the achievement) may be used.
+ */
+async function checkCredentialBody(credential: Record<string, unknown>, legacy: boolean, p: Prepared, profile: BodyProfile, plain: boolean, expClaim?: unknown): Promise<CheckResult[]> {
   const clock = p.clock();
   if (profile === 'status-list') return [checkStatusListType(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
-  const out = [checkContext(credential, legacy), checkType(credential), checkSchema(credential, legacy), checkSubject(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
+  const achievement = plain ? achievementOf(credential) : undefined;
+  const part = achievement ? { node: achievement, key: sameAsLast(JSON.stringify(achievement)) } : undefined;
+  const out = [checkContext(credential, legacy), checkType(credential), checkSchema(credential, legacy, part), checkSubject(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
   out.push(await checkStatus(credential, p, clock));
-  out.push(await checkJsonLd(credential));
-  out.push(...checkBenchmarks(credential, clock.now, p.requireProfiles));
+  out.push(await checkJsonLd(credential, part));
+  out.push(...checkBenchmarks(credential, clock.now, p.requireProfiles, part?.key));
   return out;
+}
+
+/**
+ * The previous key when the text is the same: cache lookups then reuse a string whose hash V8
+ * has already computed, instead of hashing a fresh copy of the achievement's text each time.
+ */
+let lastKey = '';
+function sameAsLast(key: string): string {
+  if (key === lastKey) return lastKey;
+  lastKey = key;
+  return key;
+}
+
+function achievementOf(credential: Record<string, unknown>): Record<string, unknown> | undefined {
+  const cs = credential.credentialSubject;
+  const subject = Array.isArray(cs) ? cs[0] : cs;
+  const a = subject !== null && typeof subject === 'object' ? (subject as Record<string, unknown>).achievement : undefined;
+  return a !== null && typeof a === 'object' && !Array.isArray(a) ? (a as Record<string, unknown>) : undefined;
 }
 
 function checkStatusListType(credential: Record<string, unknown>): CheckResult {

@@ -1,37 +1,91 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
-import { cliConfig } from '../config.js';
+import { pino, type Logger } from 'pino';
+import { parseWorkers, type ServiceConfig } from '../../config/config.js';
+import { cliConfig, cliSetting } from '../config.js';
+import { CliExit, reportError } from '../output.js';
 import { startService } from '../../server/start.js';
 import { startVerifierService } from '../../server/verifier-app.js';
+import { announceReady, superviseWorkers, workerCount, type ServeMode } from '../../server/cluster.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the issuer service (configuration from environment variables; see README)')
     .option('--verifier-only', 'run only the verification pages and POST /api/v1/verify: no keys, no database')
-    .action(async (opts: { verifierOnly?: boolean }) => {
+    .option('--workers <n>', 'server processes: a whole number, or "auto" for one per CPU (overrides WORKERS; default 1, auto with --verifier-only)')
+    .action(async (opts: { verifierOnly?: boolean; workers?: string }) => {
       const config = cliConfig();
-      if (opts.verifierOnly) {
-        const verifier = await startVerifierService(config);
-        process.stdout.write(`microcred verifier listening on ${verifier.url} (verifier only: no keys, no database)\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => void verifier.close().then(resolve);
-          process.once('SIGTERM', stop);
-          process.once('SIGINT', stop);
-        });
-        return;
-      }
-      const service = await startService(config);
-      process.stdout.write(`microcred issuer service listening on ${service.url}\n  public URL ${config.baseUrl}  issuer ${config.issuerId}  storage ${service.storage.kind}\n`);
-      if (service.bootstrapToken) {
-        process.stdout.write(`\nbootstrap admin token (shown once; store it safely):\n  ${service.bootstrapToken}\n\n`);
-      }
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stdout.write(`${signal}: finishing in-flight requests…\n`);
-          void service.close().then(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const mode: ServeMode = opts.verifierOnly ? 'verifier' : 'issuer';
+      const setting = opts.workers === undefined ? config.workers : cliSetting(() => parseWorkers(opts.workers!, '--workers'));
+      const workers = workerCount(setting, mode);
+      if (cluster.isWorker) return serveAsWorker(config, mode, workers);
+      if (workers > 1) return servePrimary(config, mode, workers);
+      return serveHere(config, mode, workers, pino({ level: config.logLevel }));
     });
+}
+
+/** The primary of a cluster: it serves nothing itself (see server/cluster.ts). */
+async function servePrimary(config: ServiceConfig, mode: ServeMode, workers: number): Promise<void> {
+  const code = await superviseWorkers({
+    workers,
+    log: pino({ level: config.logLevel }).child({ role: 'primary' }),
+    shutdownGraceMs: config.shutdownGraceMs,
+    onListening: (banner) => process.stdout.write(banner),
+    onShutdown: (signal) => {
+      if (mode === 'issuer') process.stdout.write(`${signal}: finishing in-flight requests…\n`);
+    },
+  });
+  if (code !== 0) throw new CliExit(code);
+}
+
+/** A cluster worker: serve, report to the primary, and exit once shut down. */
+async function serveAsWorker(config: ServiceConfig, mode: ServeMode, workers: number): Promise<void> {
+  try {
+    // Every log line says which worker wrote it (pid is in pino's base bindings already).
+    await serveHere(config, mode, workers, pino({ level: config.logLevel }).child({ worker: cluster.worker!.id }));
+  } catch (e) {
+    // The open IPC channel would keep a failed worker alive; the primary waits for its exit code.
+    process.exit(reportError(e));
+  }
+  // Let go of the IPC channel so the process can end; if some handle still holds it, end anyway.
+  cluster.worker!.disconnect();
+  setTimeout(() => process.exit(0), 1_000).unref();
+}
+
+/** Start the service in this process, announce it, and resolve once SIGTERM/SIGINT has closed it. */
+async function serveHere(config: ServiceConfig, mode: ServeMode, workers: number, log: Logger): Promise<void> {
+  const inCluster = cluster.isWorker;
+  const perWorker = workers > 1 ? ` (${workers} workers)` : '';
+  let close: () => Promise<void>;
+  let banner: string;
+  if (mode === 'verifier') {
+    const verifier = await startVerifierService(config, { log });
+    close = verifier.close;
+    banner = `microcred verifier listening on ${verifier.url} (verifier only: no keys, no database${workers > 1 ? `; ${workers} workers` : ''})\n`;
+  } else {
+    const service = await startService(config, { log });
+    close = service.close;
+    banner = `microcred issuer service listening on ${service.url}${perWorker}\n  public URL ${config.baseUrl}  issuer ${config.issuerId}  storage ${service.storage.kind}\n`;
+    if (service.bootstrapToken) banner += `\nbootstrap admin token (shown once; store it safely):\n  ${service.bootstrapToken}\n\n`;
+  }
+  // Under a cluster the primary prints one banner for all workers.
+  if (inCluster) announceReady(banner);
+  else process.stdout.write(banner);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      if (mode === 'issuer' && !inCluster) process.stdout.write(`${signal}: finishing in-flight requests…\n`);
+      log.info({ signal }, 'shutting down');
+      void close().then(resolve);
+    };
+    // A worker hears a terminal's Ctrl-C twice (its process group, then the primary): `on`, so the
+    // second one is ignored instead of killing it mid-shutdown. A lone process keeps `once`: a
+    // second Ctrl-C ends it at once.
+    const listen = inCluster ? process.on.bind(process) : process.once.bind(process);
+    listen('SIGTERM', stop);
+    listen('SIGINT', stop);
+  });
 }

@@ -1,7 +1,8 @@
 import { encodeBase64url } from '../../lib/base64url.js';
 import { parseDateTimeZ, toSeconds } from '../../verifier/checks/dates.js';
 import type { Signer } from '../signer.js';
-import type { Credential } from '../build.js';
+import { randomUUID } from 'node:crypto';
+import { achievementText, type Credential } from '../build.js';
 
 /** The VC-JWT payload: the credential itself plus the registered claims OB 3.0 requires. */
 export function jwtPayload(credential: Credential): Record<string, unknown> {
@@ -22,8 +23,26 @@ export async function signCredentialJwt(credential: Credential, signer: Signer):
 /** Sign any JWT payload with the OB 3.0 header shape. */
 export async function signJwtPayload(payloadObject: Record<string, unknown>, signer: Signer): Promise<string> {
   const header = encodeBase64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }));
-  const payload = encodeBase64url(JSON.stringify(payloadObject));
+  const payload = encodeBase64url(serializePayload(payloadObject));
   const signingInput = `${header}.${payload}`;
   const signature = signer.signSync ? signer.signSync(Buffer.from(signingInput, 'ascii')) : await signer.sign(Buffer.from(signingInput, 'ascii'));
   return `${signingInput}.${encodeBase64url(signature)}`;
+}
+
+// Stands in for the achievement while the rest is serialized; unguessable, so no learner data can collide with it.
+const MARK_VALUE = `microcred-achievement-${randomUUID()}`;
+const MARK = JSON.stringify(MARK_VALUE);
+
+/**
+ * JSON.stringify(payload), byte for byte, but with the achievement's JSON text (known when the
+ * issuer built it) spliced in rather than serialized again.
+ */
+export function serializePayload(payload: Record<string, unknown>): string {
+  const subject = payload.credentialSubject as Record<string, unknown> | undefined;
+  const text = subject && !Array.isArray(subject) ? achievementText(subject.achievement) : undefined;
+  if (text === undefined) return JSON.stringify(payload);
+  const json = JSON.stringify({ ...payload, credentialSubject: { ...subject, achievement: MARK_VALUE } });
+  const at = json.indexOf(MARK);
+  if (at === -1 || json.indexOf(MARK, at + 1) !== -1) return JSON.stringify(payload);
+  return json.slice(0, at) + text + json.slice(at + MARK.length);
 }

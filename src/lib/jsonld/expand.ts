@@ -8,52 +8,81 @@ import { documentLoader } from './loader.js';
  * contexts, and whether string values are absolute IRIs. Credentials of one achievement share a
  * shape, so JSON-LD expansion (milliseconds each) runs once per shape, not once per credential.
  */
-export function jsonLdShape(v: unknown): string {
-  const out: string[] = [];
-  shapeInto(v, '', out);
-  return out.join('');
+export function jsonLdShape(v: unknown, part?: ShapePart): string {
+  return shapeOf(v, '', part);
 }
 
-// One pass, appending to an array: this runs on every issue and verify, so it avoids nested strings.
-function shapeInto(v: unknown, key: string, out: string[]): void {
-  if (Array.isArray(v)) {
-    out.push('[');
-    for (const x of v) {
-      shapeInto(x, key, out);
-      out.push(',');
-    }
-    out.push(']');
-    return;
-  }
-  if (v === null) {
-    out.push('n');
-    return;
-  }
-  switch (typeof v) {
-    case 'object':
-      out.push('{');
-      for (const k in v as Record<string, unknown>) {
-        out.push(k, '\u0000');
-        shapeInto((v as Record<string, unknown>)[k], k, out);
-        out.push(',');
-      }
-      out.push('}');
-      return;
-    case 'string':
-      if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') out.push('"', v as string, '"');
-      else out.push(ABSOLUTE_IRI.test(v as string) ? 'i' : 's');
-      return;
-    default:
-      out.push(typeof v === 'number' ? '0' : 'b');
-  }
+/**
+ * A sub-object whose content is known as JSON text (`key`): its shape is computed once per
+ * content and reused. A cohort's credentials share their achievement, the largest part.
+ */
+export interface ShapePart {
+  node: object;
+  key: string;
 }
-const ABSOLUTE_IRI = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * A part's shape stands in the document's shape as a short token naming it, so the document's
+ * shape (the key of the expansion cache, hashed on every lookup) stays small.
+ */
+const partShapes = new LRUCache<string, string>({ max: 512 });
+const partTokens = new Map<string, string>();
+let tokenCount = 0;
+
+// String concatenation (V8 ropes) and a hand-rolled IRI test: this runs on every issue and verify.
+function shapeOf(v: unknown, key: string, part: ShapePart | undefined): string {
+  if (v === null) return 'n';
+  if (typeof v === 'object') {
+    if (part !== undefined && v === part.node) {
+      let known = partShapes.get(part.key);
+      if (known === undefined) {
+        const full = shapeOf(v, key, undefined);
+        let token = partTokens.get(full);
+        if (token === undefined) {
+          // Bounded: one token per distinct achievement shape seen; cleared (tokens stay unique) if it grows.
+          if (partTokens.size >= 4096) partTokens.clear();
+          partTokens.set(full, (token = `\u0001${(tokenCount++).toString(36)}\u0001`));
+        }
+        partShapes.set(part.key, (known = token));
+      }
+      return known;
+    }
+    if (Array.isArray(v)) {
+      let s = '[';
+      for (const x of v) s += shapeOf(x, key, part) + ',';
+      return s + ']';
+    }
+    // Names and type strings carry their length, so no name (which may hold any character) can
+    // imitate the encoding of other members: two documents share a shape only if they truly do.
+    let s = '{';
+    for (const k in v) s += k.length + '\u0000' + k + shapeOf((v as Record<string, unknown>)[k], k, part) + ',';
+    return s + '}';
+  }
+  if (typeof v === 'string') {
+    if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') return '"' + v.length + '"' + v;
+    return isAbsoluteIri(v) ? 'i' : 's';
+  }
+  return typeof v === 'number' ? '0' : 'b';
+}
+
+/** Starts with a URI scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"). */
+function isAbsoluteIri(s: string): boolean {
+  const first = s.charCodeAt(0) | 32;
+  if (first < 97 || first > 122) return false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) return true;
+    const lower = c | 32;
+    if (!((lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return false;
+  }
+  return false;
+}
 
 const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
-export async function checkJsonLdTermsCached(document: Record<string, unknown>): Promise<Problem[]> {
-  const shape = jsonLdShape(document);
+export async function checkJsonLdTermsCached(document: Record<string, unknown>, part?: ShapePart): Promise<Problem[]> {
+  const shape = jsonLdShape(document, part);
   let problems = shapeCache.get(shape);
   if (!problems) {
     problems = await checkJsonLdTerms(document);

@@ -44,7 +44,16 @@ const keyCache = new Map<string, KeyObject>();
 const KEY_CACHE_MAX = 1000;
 
 /** Import a public JWK as a node:crypto KeyObject (cached). Throws on malformed keys. */
+const importedFrozen = new WeakMap<object, KeyObject>();
+
 export function importPublicJwk(jwk: Record<string, unknown>): KeyObject {
+  // A frozen JWK (a resolver's cached key) cannot change: remember its KeyObject by identity
+  // and skip hashing the thumbprint on every verification.
+  const frozen = Object.isFrozen(jwk);
+  if (frozen) {
+    const known = importedFrozen.get(jwk);
+    if (known) return known;
+  }
   const pub = toPublicJwk(jwk);
   const id = jwkThumbprint(pub);
   let key = keyCache.get(id);
@@ -53,6 +62,7 @@ export function importPublicJwk(jwk: Record<string, unknown>): KeyObject {
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
     keyCache.set(id, key);
   }
+  if (frozen) importedFrozen.set(jwk, key);
   return key;
 }
 

@@ -2,12 +2,13 @@
  * Validates a document against microcred's OB 3.0 AchievementCredential schema and turns ajv's
  * errors into short, path-addressed problems.
  */
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
 import type { Problem } from '../../errors.js';
 import { readContextsFile } from '../../lib/project-files.js';
 import { QB_SCHEMA_FILE, QB_SCHEMA_URL } from '../constants.js';
-import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA } from './ob3-schema.js';
+import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_ID } from './ob3-schema.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is typed as the module record, while
 // at runtime it may be the plugin itself or a wrapper holding it in `default`.
@@ -23,10 +24,37 @@ addFormats(ajv, ['date-time', 'date', 'uri', 'email']);
 const validateFn = ajv.compile(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA);
 
 /**
+ * The same schema with the subject's achievement only required to be an object, and the
+ * Achievement definition on its own. The schema constrains the achievement through that one
+ * reference and nothing else, so a credential is valid exactly when the rest is valid under the
+ * reduced schema and the achievement is a valid Achievement.
+ */
+const defs = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA.$defs as Record<string, Record<string, unknown>>;
+const subjectDef = defs.AchievementSubject!;
+const validateWithoutAchievement = ajv.compile({
+  ...OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+  $id: OB3_SCHEMA_ID.replace(/\.json$/, '-without-achievement.json'),
+  $defs: { ...defs, AchievementSubject: { ...subjectDef, properties: { ...(subjectDef.properties as object), achievement: { type: 'object' } } } },
+});
+// compile (not getSchema): the browser build precompiles exactly the schemas compiled here.
+const validateAchievement: ValidateFunction = ajv.compile({ $ref: `${OB3_SCHEMA_ID}#/$defs/Achievement` });
+/** Whether an achievement (by its JSON text) is a valid Achievement. */
+const achievementValid = new LRUCache<string, boolean>({ max: 512 });
+
+/**
  * Check `doc` against the OB 3.0 AchievementCredential schema.
  * Returns `[]` when valid, otherwise one problem per distinct failure.
+ *
+ * `achievement`: the subject's achievement with its JSON text, when the caller knows it (plain
+ * JSON). The achievement is then validated once per content, the rest per credential; any
+ * failure is reported by the full schema, so problems read the same either way.
  */
-export function validateAchievementCredential(doc: unknown): Problem[] {
+export function validateAchievementCredential(doc: unknown, achievement?: { node: object; key: string }): Problem[] {
+  if (achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node) {
+    let valid = achievementValid.get(achievement.key);
+    if (valid === undefined) achievementValid.set(achievement.key, (valid = validateAchievement(achievement.node)));
+    if (valid && validateWithoutAchievement(doc)) return [];
+  }
   if (validateFn(doc)) return [];
   return toProblems(validateFn.errors ?? []);
 }

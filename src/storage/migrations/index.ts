@@ -18,6 +18,7 @@
 import { initial } from './0001_initial.js';
 import { oid4vci } from './0002_oid4vci.js';
 import { batches } from './0003_batches.js';
+import { credentialJwtOnly } from './0004_credential_jwt_only.js';
 
 export interface Migration {
   /** 1, 2, 3, …: the order of application. */
@@ -30,7 +31,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oid4vci, batches];
+export const MIGRATIONS: readonly Migration[] = [initial, oid4vci, batches, credentialJwtOnly];
 
 /** The newest schema version this build knows. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

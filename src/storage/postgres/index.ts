@@ -15,6 +15,7 @@ import pg from 'pg';
 import {
   checkPaging,
   checkStatusIndex,
+  credentialFromJwt,
   int32Hash,
   mapPostgresError,
   statusListHasRoom,
@@ -25,6 +26,7 @@ import { pendingMigrations } from '../migrations/index.js';
 import {
   StorageConflictError,
   type AuditEvent,
+  type BatchChunk,
   type BatchCommit,
   type BatchRowState,
   type BatchState,
@@ -33,9 +35,11 @@ import {
   type CredentialFilter,
   type CredentialState,
   type KeyState,
+  type NewCredential,
   type OfferExchange,
   type OfferState,
   type Page,
+  type PendingBatchRow,
   type StatusList,
   type Storage,
   type StoredAccessToken,
@@ -89,7 +93,6 @@ interface CredentialRow {
   achievement_id: string;
   achievement_version: number;
   jwt: string;
-  credential: Record<string, unknown>;
   status_list_id: string;
   status_index: number;
   state: CredentialState;
@@ -134,7 +137,7 @@ const toCredential = (r: CredentialRow): StoredCredential => ({
   achievementId: r.achievement_id,
   achievementVersion: r.achievement_version,
   jwt: r.jwt,
-  credential: r.credential,
+  credential: credentialFromJwt(r.jwt),
   statusListId: r.status_list_id,
   statusIndex: r.status_index,
   state: r.state,
@@ -193,12 +196,16 @@ const toOffer = (r: OfferRow): StoredOffer => ({
 });
 const toAccessToken = (r: AccessTokenRow): StoredAccessToken => ({ hash: r.hash, offerId: r.offer_id, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at) });
 
+// The credential JSON is not a column: it is the JWT payload (see credentialFromJwt).
 const CREDENTIAL_COLUMNS =
-  'id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
+  'id, achievement_id, achievement_version, jwt, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** First int4 of every advisory lock key of this service ("mcrd"). */
 const LOCK_NAMESPACE = 0x6d637264;
+
+/** Rows per INSERT of a new batch's rows. */
+const BATCH_INSERT_ROWS = 5000;
 
 /** JSON parameters are always sent as text: pg would turn a JS array into a PostgreSQL array. */
 const json = (value: unknown): string => JSON.stringify(value);
@@ -524,7 +531,7 @@ class PostgresStorage implements Storage {
 
   // Credentials
 
-  async insertCredential(c: StoredCredential, audit: AuditEvent): Promise<void> {
+  async insertCredential(c: NewCredential, audit: AuditEvent): Promise<void> {
     const issuedAt = toIsoTimestamp(c.issuedAt, 'credential.issuedAt');
     toIsoTimestamp(audit.at, 'audit.at');
     await this.#tx(async (client) => {
@@ -539,13 +546,12 @@ class PostgresStorage implements Storage {
         if (seen.rowCount) throw new StorageConflictError('idempotency', 'the idempotency key has already been used');
       }
       await client.query(
-        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12)`,
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           c.id,
           c.achievementId,
           c.achievementVersion,
           c.jwt,
-          json(c.credential),
           c.statusListId,
           c.statusIndex,
           c.state,
@@ -741,13 +747,16 @@ class PostgresStorage implements Storage {
     const createdAt = toIsoTimestamp(batch.createdAt, 'batch.createdAt');
     await this.#tx(async (c) => {
       await c.query('INSERT INTO batches (id, achievement_id, achievement_version, state, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [batch.id, batch.achievementId, batch.achievementVersion, batch.state, batch.source, batch.createdBy, createdAt]);
-      for (let i = 0; i < rows.length; i += 5000) {
-        const part = rows.slice(i, i + 5000);
+      // Each part goes as ONE JSON document that the server takes apart (jsonb_to_recordset):
+      // a text[] of JSON bodies would have pg quote and escape every body into an array literal
+      // on this thread, and the server unescape it again.
+      for (let i = 0; i < rows.length; i += BATCH_INSERT_ROWS) {
+        const part = rows.slice(i, i + BATCH_INSERT_ROWS).map((r) => ({ line: r.line, learner: r.learner, body: r.body, key: r.idempotencyKey, state: r.state, cred: r.credentialId, problems: r.problems }));
         await c.query(
           `INSERT INTO batch_rows (batch_id, line, learner, body, idempotency_key, state, credential_id, problems)
-           SELECT $1, line, learner, body::jsonb, key, state, cred, problems::jsonb
-           FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(line, learner, body, key, state, cred, problems)`,
-          [batch.id, part.map((r) => r.line), part.map((r) => r.learner), part.map((r) => json(r.body)), part.map((r) => r.idempotencyKey), part.map((r) => r.state), part.map((r) => r.credentialId), part.map((r) => (r.problems === null ? null : json(r.problems)))],
+           SELECT $1, t.line, t.learner, t.body, t.key, t.state, t.cred, t.problems
+           FROM jsonb_to_recordset($2::jsonb) AS t(line int, learner text, body jsonb, key text, state text, cred text, problems jsonb)`,
+          [batch.id, json(part)],
         );
       }
       await this.#appendAudit(c, audit);
@@ -787,39 +796,70 @@ class PostgresStorage implements Storage {
     return { items: rows.map(toBatchRow), total };
   }
 
-  async pendingBatchRows(id: string, limit: number, afterLine = 0): Promise<StoredBatchRow[]> {
-    return (await this.#query<BatchRowRecord>("SELECT * FROM batch_rows WHERE batch_id = $1 AND state = 'pending' AND line > $3 ORDER BY line LIMIT $2", [id, limit, afterLine])).map(toBatchRow);
+  async pendingBatchRows(id: string, limit: number, afterLine = 0): Promise<PendingBatchRow[]> {
+    // The body as text: the worker that signs the row parses it, not this thread.
+    return this.#query<PendingBatchRow>(
+      `SELECT line, idempotency_key AS "idempotencyKey", body::text AS "bodyJson" FROM batch_rows WHERE batch_id = $1 AND state = 'pending' AND line > $3 ORDER BY line LIMIT $2`,
+      [id, limit, afterLine],
+    );
   }
 
   async usedStatusIndexes(listId: string): Promise<number[]> {
     return (await this.#query<{ i: number }>('SELECT status_index AS i FROM credentials WHERE status_list_id = $1', [listId])).map((r) => r.i);
   }
 
-  async commitBatchCredentials(batchId: string, items: Array<{ line: number; credential: StoredCredential }>, actor: string): Promise<BatchCommit[]> {
-    if (items.length === 0) return [];
+  async commitBatchCredentials(batchId: string, chunk: BatchChunk, actor: string): Promise<BatchCommit[]> {
+    const rows = chunk.credentials;
+    if (rows.length === 0) return [];
+    const issuedAt = toIsoTimestamp(chunk.issuedAt, 'chunk.issuedAt');
+    const ids = rows.map((r) => r.id);
+    const keys = rows.map((r) => r.idempotencyKey);
+    const indexes = rows.map((r) => r.statusIndex);
     return this.#tx(async (c) => {
-      const col = <T>(f: (x: StoredCredential) => T) => items.map((i) => f(i.credential));
-      const inserted = await c.query<{ id: string }>(
-        `INSERT INTO credentials (${CREDENTIAL_COLUMNS})
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::text[], $7::int[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::text[])
-         ON CONFLICT DO NOTHING RETURNING id`,
-        [col((x) => x.id), col((x) => x.achievementId), col((x) => x.achievementVersion), col((x) => x.jwt), col((x) => json(x.credential)), col((x) => x.statusListId), col((x) => x.statusIndex), col((x) => x.state), col((x) => x.stateReason), col((x) => toIsoTimestamp(x.issuedAt, 'credential.issuedAt')), col((x) => x.idempotencyKey), col((x) => x.requestHash)],
+      const list = await c.query<{ size: number }>('SELECT size FROM status_lists WHERE id = $1', [chunk.statusListId]);
+      const size = list.rows[0]?.size;
+      if (size === undefined) throw new Error(`status list ${chunk.statusListId} does not exist`);
+      for (const i of indexes) checkStatusIndex(i, size, chunk.statusListId);
+      // What the rows share is sent once. The JWTs (the bulk of the bytes) go as ONE text
+      // parameter, split by the server: as elements of a text[] parameter, pg would quote and
+      // escape each into an array literal, and as one parameter each it grows its message buffer
+      // step by step, copying it again at every step. A compact JWS has no line break.
+      const jwts = rows.map((r) => r.jwt);
+      if (jwts.some((j) => j.includes('\n'))) throw new RangeError('a batch credential JWT contains a line break: not a compact JWS');
+      const inserted = (
+        await c.query<{ id: string }>(
+          `INSERT INTO credentials (${CREDENTIAL_COLUMNS})
+           SELECT t.id, $1::text, $2::int, t.jwt, $3::text, t.idx, 'active', NULL, $4::timestamptz, t.key, NULL
+           FROM unnest($5::text[], $6::int[], $7::text[], string_to_array($8::text, E'\\n')) AS t(id, idx, key, jwt)
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [chunk.achievementId, chunk.achievementVersion, chunk.statusListId, issuedAt, ids, indexes, keys, jwts.join('\n')],
+        )
+      ).rows.map((r) => r.id);
+      const done = new Set(inserted);
+      // Rows not inserted: their learner already has a credential (existing), or the status slot was taken (retry).
+      const missed = done.size === rows.length ? [] : keys.filter((_, i) => !done.has(ids[i]!));
+      const prior = new Map(
+        missed.length ? (await c.query<{ k: string; id: string }>('SELECT idempotency_key AS k, id FROM credentials WHERE idempotency_key = ANY($1::text[])', [missed])).rows.map((r) => [r.k, r.id]) : [],
       );
-      const done = new Set(inserted.rows.map((r) => r.id));
-      const keys = items.filter((i) => !done.has(i.credential.id) && i.credential.idempotencyKey !== null).map((i) => i.credential.idempotencyKey!);
-      const prior = new Map((keys.length ? (await c.query<{ k: string; id: string }>('SELECT idempotency_key AS k, id FROM credentials WHERE idempotency_key = ANY($1::text[])', [keys])).rows : []).map((r) => [r.k, r.id]));
-      const out: BatchCommit[] = items.map(({ line, credential: x }) =>
-        done.has(x.id) ? { line, outcome: 'issued', credentialId: x.id } : prior.has(x.idempotencyKey ?? '') ? { line, outcome: 'existing', credentialId: prior.get(x.idempotencyKey!)! } : { line, outcome: 'retry', credentialId: null },
+      const out: BatchCommit[] = rows.map((r) =>
+        done.has(r.id) ? { line: r.line, outcome: 'issued', credentialId: r.id } : prior.has(r.idempotencyKey) ? { line: r.line, outcome: 'existing', credentialId: prior.get(r.idempotencyKey)! } : { line: r.line, outcome: 'retry', credentialId: null },
       );
       const marked = out.filter((o) => o.outcome !== 'retry');
       if (marked.length) {
-        await c.query("UPDATE batch_rows AS r SET state = 'issued', credential_id = t.cred FROM unnest($2::int[], $3::text[]) AS t(line, cred) WHERE r.batch_id = $1 AND r.line = t.line", [batchId, marked.map((o) => o.line), marked.map((o) => o.credentialId)]);
+        await c.query("UPDATE batch_rows AS r SET state = 'issued', credential_id = t.cred FROM unnest($2::int[], $3::text[]) AS t(line, cred) WHERE r.batch_id = $1 AND r.line = t.line", [
+          batchId,
+          marked.map((o) => o.line),
+          marked.map((o) => o.credentialId),
+        ]);
       }
-      const fresh = items.filter((i) => done.has(i.credential.id));
+      const fresh = done.size === rows.length ? rows : rows.filter((r) => done.has(r.id));
       if (fresh.length) {
+        // The detail JSON is built by the server: only the line differs from row to row.
         await c.query(
-          `INSERT INTO audit_log (at, actor, action, target, detail) SELECT at, $1, 'credential.issued', target, detail::jsonb FROM unnest($2::timestamptz[], $3::text[], $4::text[]) AS t(at, target, detail)`,
-          [actor, fresh.map((i) => toIsoTimestamp(i.credential.issuedAt, 'credential.issuedAt')), fresh.map((i) => i.credential.id), fresh.map((i) => json({ achievementId: i.credential.achievementId, version: i.credential.achievementVersion, batchId, line: i.line }))],
+          `INSERT INTO audit_log (at, actor, action, target, detail)
+           SELECT $1, $2, 'credential.issued', t.target, jsonb_build_object('achievementId', $3::text, 'version', $4::int, 'batchId', $5::text, 'line', t.line)
+           FROM unnest($6::text[], $7::int[]) AS t(target, line)`,
+          [issuedAt, actor, chunk.achievementId, chunk.achievementVersion, batchId, fresh.map((r) => r.id), fresh.map((r) => r.line)],
         );
       }
       return out;

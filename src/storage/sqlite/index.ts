@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import {
   checkPaging,
   checkStatusIndex,
+  credentialFromJwt,
   mapSqliteError,
   statusListHasRoom,
   toIsoTimestamp,
@@ -21,6 +22,7 @@ import { pendingMigrations, type AppliedMigration } from '../migrations/index.js
 import {
   StorageConflictError,
   type AuditEvent,
+  type BatchChunk,
   type BatchCommit,
   type BatchRowState,
   type BatchState,
@@ -29,9 +31,11 @@ import {
   type CredentialFilter,
   type CredentialState,
   type KeyState,
+  type NewCredential,
   type OfferExchange,
   type OfferState,
   type Page,
+  type PendingBatchRow,
   type StatusList,
   type Storage,
   type StoredAccessToken,
@@ -77,7 +81,6 @@ interface CredentialRow {
   achievement_id: string;
   achievement_version: number;
   jwt: string;
-  credential: string;
   status_list_id: string;
   status_index: number;
   state: CredentialState;
@@ -124,7 +127,7 @@ const toCredential = (r: CredentialRow): StoredCredential => ({
   achievementId: r.achievement_id,
   achievementVersion: r.achievement_version,
   jwt: r.jwt,
-  credential: JSON.parse(r.credential) as Record<string, unknown>,
+  credential: credentialFromJwt(r.jwt),
   statusListId: r.status_list_id,
   statusIndex: r.status_index,
   state: r.state,
@@ -183,8 +186,9 @@ const toOffer = (r: OfferRow): StoredOffer => ({
 });
 const toAccessToken = (r: AccessTokenRow): StoredAccessToken => ({ hash: r.hash, offerId: r.offer_id, createdAt: r.created_at, expiresAt: r.expires_at });
 
+// The credential JSON is not a column: it is the JWT payload (see credentialFromJwt).
 const CREDENTIAL_COLUMNS =
-  'id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
+  'id, achievement_id, achievement_version, jwt, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
 
 /** The file path of a `sqlite:` URL or plain path; `:memory:` passes through. */
 function prepareFile(file: string): void {
@@ -433,7 +437,7 @@ class SqliteStorage implements Storage {
 
   // Credentials
 
-  async insertCredential(c: StoredCredential, audit: AuditEvent): Promise<void> {
+  async insertCredential(c: NewCredential, audit: AuditEvent): Promise<void> {
     const issuedAt = toIsoTimestamp(c.issuedAt, 'credential.issuedAt');
     this.#write(() => {
       const list = this.#db.prepare('SELECT size FROM status_lists WHERE id = ?').get(c.statusListId) as { size: number } | undefined;
@@ -443,13 +447,12 @@ class SqliteStorage implements Storage {
         throw new StorageConflictError('idempotency', 'the idempotency key has already been used');
       }
       this.#db
-        .prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(
           c.id,
           c.achievementId,
           c.achievementVersion,
           c.jwt,
-          JSON.stringify(c.credential),
           c.statusListId,
           c.statusIndex,
           c.state,
@@ -699,40 +702,68 @@ class SqliteStorage implements Storage {
     });
   }
 
-  async pendingBatchRows(id: string, limit: number, afterLine = 0): Promise<StoredBatchRow[]> {
-    return (this.#db.prepare("SELECT * FROM batch_rows WHERE batch_id = ? AND state = 'pending' AND line > ? ORDER BY line LIMIT ?").all(id, afterLine, limit) as BatchRowRow[]).map(toBatchRow);
+  async pendingBatchRows(id: string, limit: number, afterLine = 0): Promise<PendingBatchRow[]> {
+    return this.#db
+      .prepare("SELECT line, idempotency_key AS idempotencyKey, body AS bodyJson FROM batch_rows WHERE batch_id = ? AND state = 'pending' AND line > ? ORDER BY line LIMIT ?")
+      .all(id, afterLine, limit) as PendingBatchRow[];
   }
 
   async usedStatusIndexes(listId: string): Promise<number[]> {
     return (this.#db.prepare('SELECT status_index AS i FROM credentials WHERE status_list_id = ?').all(listId) as Array<{ i: number }>).map((r) => r.i);
   }
 
-  async commitBatchCredentials(batchId: string, items: Array<{ line: number; credential: StoredCredential }>, actor: string): Promise<BatchCommit[]> {
+  async commitBatchCredentials(batchId: string, chunk: BatchChunk, actor: string): Promise<BatchCommit[]> {
+    const issuedAt = toIsoTimestamp(chunk.issuedAt, 'chunk.issuedAt');
+    const st = (this.#batchStatements ??= this.#prepareBatchStatements());
+    // Every row's audit detail differs only in its line: the JSON around it is built once.
+    const detail = `${JSON.stringify({ achievementId: chunk.achievementId, version: chunk.achievementVersion, batchId }).slice(0, -1)},"line":`;
     return this.#write(() => {
-      const insert = this.#db.prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
-      const existing = this.#db.prepare('SELECT id FROM credentials WHERE idempotency_key = ?');
-      const mark = this.#db.prepare("UPDATE batch_rows SET state = 'issued', credential_id = ? WHERE batch_id = ? AND line = ?");
+      const list = st.listSize.get(chunk.statusListId) as { size: number } | undefined;
+      if (!list) throw new Error(`status list ${chunk.statusListId} does not exist`);
+      for (const c of chunk.credentials) checkStatusIndex(c.statusIndex, list.size, chunk.statusListId);
       const out: BatchCommit[] = [];
-      for (const { line, credential: c } of items) {
-        const issuedAt = toIsoTimestamp(c.issuedAt, 'credential.issuedAt');
-        const done = insert.run(c.id, c.achievementId, c.achievementVersion, c.jwt, JSON.stringify(c.credential), c.statusListId, c.statusIndex, c.state, c.stateReason, issuedAt, c.idempotencyKey, c.requestHash).changes === 1;
-        if (done) {
-          mark.run(c.id, batchId, line);
-          this.#appendAudit({ at: issuedAt, actor, action: 'credential.issued', target: c.id, detail: { achievementId: c.achievementId, version: c.achievementVersion, batchId, line } });
-          out.push({ line, outcome: 'issued', credentialId: c.id });
+      for (const c of chunk.credentials) {
+        // ON CONFLICT DO NOTHING: a taken status slot or idempotency key skips the row instead of failing the chunk.
+        if (st.insert.run(c.id, chunk.achievementId, chunk.achievementVersion, c.jwt, chunk.statusListId, c.statusIndex, issuedAt, c.idempotencyKey).changes === 1) {
+          st.mark.run(c.id, batchId, c.line);
+          st.audit.run(issuedAt, actor, c.id, `${detail}${c.line}}`);
+          out.push({ line: c.line, outcome: 'issued', credentialId: c.id });
           continue;
         }
-        const prior = c.idempotencyKey === null ? undefined : (existing.get(c.idempotencyKey) as { id: string } | undefined);
-        if (prior) {
-          mark.run(prior.id, batchId, line);
-          out.push({ line, outcome: 'existing', credentialId: prior.id });
+        const prior = st.existing.get(c.idempotencyKey) as string | undefined;
+        if (prior !== undefined) {
+          st.mark.run(prior, batchId, c.line);
+          out.push({ line: c.line, outcome: 'existing', credentialId: prior });
         } else {
-          out.push({ line, outcome: 'retry', credentialId: null });
+          out.push({ line: c.line, outcome: 'retry', credentialId: null });
         }
       }
       return out;
     });
   }
+
+  /** The batch write path runs these for every row: prepared once per store. */
+  #batchStatements: BatchStatements | undefined;
+
+  #prepareBatchStatements(): BatchStatements {
+    return {
+      listSize: this.#db.prepare('SELECT size FROM status_lists WHERE id = ?'),
+      insert: this.#db.prepare(
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL) ON CONFLICT DO NOTHING`,
+      ),
+      existing: this.#db.prepare('SELECT id FROM credentials WHERE idempotency_key = ?').pluck(),
+      mark: this.#db.prepare("UPDATE batch_rows SET state = 'issued', credential_id = ? WHERE batch_id = ? AND line = ?"),
+      audit: this.#db.prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'credential.issued', ?, ?)"),
+    };
+  }
+}
+
+interface BatchStatements {
+  listSize: Database.Statement;
+  insert: Database.Statement;
+  existing: Database.Statement;
+  mark: Database.Statement;
+  audit: Database.Statement;
 }
 
 interface BatchRowRow {

@@ -17,8 +17,8 @@ function summary(r: ProfileReport): string {
  * One `benchmark` check per evaluated profile (the base rules, then each declared profile),
  * each carrying every rule's outcome so a verification page can explain it.
  */
-export function checkBenchmarks(credential: Record<string, unknown>, now: Date, requireProfiles: readonly string[]): CheckResult[] {
-  const evaluation = evaluateBenchmarks(credential, { now });
+export function checkBenchmarks(credential: Record<string, unknown>, now: Date, requireProfiles: readonly string[], achievementKey?: string): CheckResult[] {
+  const evaluation = evaluateBenchmarks(credential, achievementKey === undefined ? { now } : { now, achievementKey });
   const out: CheckResult[] = evaluation.reports.map((r) =>
     result('benchmark', r.status, r.status === 'failed' ? 'MC_BENCHMARK_FAILED' : r.status === 'warning' ? 'MC_BENCHMARK_WARNINGS' : 'MC_OK', summary(r), r),
   );

@@ -214,7 +214,12 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     async resolveKid(kid) {
       if (kid.startsWith('did:key:') || kid.startsWith('did:jwk:')) {
         let r = selfCertifying.get(kid);
-        if (!r) selfCertifying.set(kid, (r = await resolveDid(kid)));
+        if (!r) {
+          r = await resolveDid(kid);
+          // Frozen, so the signature check may remember its imported KeyObject by this object.
+          if (r.ok) Object.freeze(r.jwk);
+          selfCertifying.set(kid, r);
+        }
         return checkCompromised(r);
       }
       if (kid.startsWith('did:')) return checkCompromised(await resolveDid(kid));

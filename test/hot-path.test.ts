@@ -1,0 +1,195 @@
+/**
+ * The shortcuts on the issue and verify hot paths (issue #8) give exactly the answers of the
+ * plain computation: the per-achievement caches (benchmark rules, JSON-LD shape), the spliced
+ * JWT payload, the interned achievement, and the strict base64url decoder. Each test compares a
+ * cached or fast result with the uncached or reference one, including the cases where sharing
+ * an achievement must not share a verdict (learners who fail a rule the first learner passed).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeBase64url } from '../src/lib/base64url.js';
+import { validateAchievementCredential } from '../src/model/schema/validate.js';
+import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape } from '../src/lib/jsonld/expand.js';
+import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
+import { buildCredential, builtAchievement } from '../src/issuer/build.js';
+import { jwtPayload, serializePayload } from '../src/issuer/jwt/sign.js';
+import { issueCredential } from '../src/issuer/index.js';
+import { createVerifier, type CheckResult } from '../src/verifier/index.js';
+import { NOW, asRequest, example, type Req } from './helpers/benchmark.js';
+import { keyFor, offlineFetcher, signerFor } from './helpers/tokens.js';
+
+const GRADES = 'urn:uuid:6f1f4c1e-7c55-4c0e-9d1e-2b8f3a1c0e10';
+const ISSUER = 'did:example:issuer';
+
+/** Learners of one achievement, each breaking a different learner-specific rule (or none). */
+const LEARNERS: Array<[string, (r: Req) => void]> = [
+  ['passes everything', () => {}],
+  ['failing grade with credit', (r) => (r.credentialSubject.result = [{ resultDescription: GRADES, achievedLevel: `${GRADES}#F`, status: 'Failed' }])],
+  ['more credits than available', (r) => (r.credentialSubject.creditsEarned = 5)],
+  ['completed with fewer credits than available', (r) => (r.credentialSubject.creditsEarned = 1)],
+  ['learning ended after the award', (r) => (r.credentialSubject.activityEndDate = '2025-08-01T00:00:00Z')],
+  ['grade not in the scheme', (r) => (r.credentialSubject.result = [{ resultDescription: GRADES, achievedLevel: `${GRADES}#Z`, status: 'Completed' }])],
+];
+
+function learner(change: (r: Req) => void): Req {
+  const r = example('in-ncrf-data-ethics.json');
+  change(r);
+  return r;
+}
+
+describe('benchmark rules: outcomes cached per achievement', () => {
+  it('every learner gets the outcome of an uncached evaluation, in either order', () => {
+    for (const order of [LEARNERS, [...LEARNERS].reverse()]) {
+      for (const [name, change] of order) {
+        const credential = buildCredential(asRequest(learner(change)), { issuerId: ISSUER, now: NOW });
+        const part = builtAchievement(credential);
+        expect(part, 'the issuer interns the achievement').toBeDefined();
+        const cached = evaluateBenchmarks(credential, { now: NOW, achievementKey: part!.key });
+        const plain = evaluateBenchmarks(structuredClone(credential), { now: NOW });
+        expect(cached, name).toEqual(plain);
+      }
+    }
+    // The variants really differ (each fails or warns on something else): otherwise the comparison above proves nothing.
+    const failed = LEARNERS.map(([, change]) => evaluateBenchmarks(structuredClone(buildCredential(asRequest(learner(change)), { issuerId: ISSUER, now: NOW })), { now: NOW }))
+      .map((b) => b.reports.flatMap((r) => r.rules.filter((x) => x.status !== 'passed' && x.status !== 'not-applicable').map((x) => `${x.id}:${x.status}`)).join(','));
+    expect(new Set(failed).size).toBe(LEARNERS.length);
+  });
+
+  it('rules that read the clock are not cached: the same credential expires later', () => {
+    const credential = buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW });
+    const key = builtAchievement(credential)!.key;
+    const later = new Date('2040-01-01T00:00:00Z');
+    const status = (now: Date, achievementKey?: string) =>
+      evaluateBenchmarks(credential, achievementKey ? { now, achievementKey } : { now }).reports.flatMap((r) => r.rules).find((r) => r.id === 'IN-ABC-EXPIRED')?.status;
+    expect(status(NOW, key)).toBe(status(NOW));
+    expect(status(later, key)).toBe(status(later));
+    expect(status(later)).not.toBe(status(NOW));
+  });
+});
+
+describe('the interned achievement', () => {
+  it('is frozen, detached from the request, and follows the request when it changes', () => {
+    const r = example('in-ncrf-data-ethics.json');
+    const first = buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW });
+    const a1 = builtAchievement(first)!.node;
+    expect(Object.isFrozen(a1)).toBe(true);
+    expect(Object.isFrozen((a1.qualityBenchmark as Req).assessment)).toBe(true);
+    r.achievement.name = 'Applied Data Ethics (revised)';
+    const second = buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW });
+    expect(builtAchievement(second)!.node.name).toBe('Applied Data Ethics (revised)');
+    expect(a1.name).toBe('Applied Data Ethics');
+    // Same content again: the same shared object.
+    r.achievement.name = 'Applied Data Ethics';
+    expect(builtAchievement(buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW }))!.node).toBe(a1);
+  });
+
+  it('the spliced JWT payload is byte for byte JSON.stringify, whatever the learner data holds', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (name, narrative) => {
+        const r = example('in-ncrf-data-ethics.json');
+        r.credentialSubject.name = name;
+        r.evidence[0].narrative = `${narrative}"microcred-achievement-${name}`;
+        const payload = jwtPayload(buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW }));
+        expect(serializePayload(payload)).toBe(JSON.stringify(payload));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('OB 3.0 schema: the achievement validated once per content', () => {
+  it('gives the full schema\'s verdict and problems, whether the achievement or the rest is wrong', () => {
+    const base = () => structuredClone(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW })) as Req;
+    const cases: Array<[string, (c: Req) => void]> = [
+      ['valid', () => {}],
+      ['achievement name is a number', (c) => (c.credentialSubject.achievement.name = 5)],
+      ['achievement without criteria', (c) => delete c.credentialSubject.achievement.criteria],
+      ['validFrom is not a date-time', (c) => (c.validFrom = 'yesterday')],
+      ['subject without type', (c) => delete c.credentialSubject.type],
+    ];
+    for (const [name, change] of cases) {
+      const doc = base();
+      change(doc);
+      const node = doc.credentialSubject.achievement as object;
+      const expected = validateAchievementCredential(structuredClone(doc));
+      // Twice: once filling the per-achievement cache, once reading it.
+      for (let i = 0; i < 2; i++) expect(validateAchievementCredential(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
+      expect(expected.length === 0, name).toBe(name === 'valid');
+    }
+  });
+});
+
+describe('JSON-LD shape', () => {
+  it('a part stands for its content: the verdict is that of a full expansion, with or without it', async () => {
+    const ok = buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW });
+    const badReq = example('in-ncrf-data-ethics.json');
+    badReq.achievement.notATerm = 'x';
+    const bad = buildCredential(asRequest(badReq), { issuerId: ISSUER, now: NOW });
+    for (const doc of [ok, bad, ok, bad]) {
+      const expected = await checkJsonLdTerms(structuredClone(doc));
+      expect(await checkJsonLdTermsCached(doc, builtAchievement(doc))).toEqual(expected);
+      expect(await checkJsonLdTermsCached(structuredClone(doc))).toEqual(expected);
+    }
+    expect((await checkJsonLdTerms(bad)).map((p) => p.code)).toContain('MC_JSONLD_UNDEFINED_TERM');
+  });
+
+  it('member names cannot imitate the encoding of other members (no shape collisions)', async () => {
+    const doc = structuredClone(buildCredential(asRequest(example('basic.json')), { issuerId: ISSUER, now: NOW })) as Req;
+    // Under a plain "name\0shape," encoding these two objects would share a shape.
+    const honest = { ...doc, name: 'A', description: 'B' };
+    const forged = { ...doc, ['name\u0000s,description']: 'A' } as Req;
+    delete forged.name;
+    delete forged.description;
+    expect(jsonLdShape(forged)).not.toBe(jsonLdShape(honest));
+    await checkJsonLdTermsCached(honest);
+    expect((await checkJsonLdTermsCached(forged)).map((p) => p.code)).toContain('MC_JSONLD_UNDEFINED_TERM');
+  });
+
+  it('absolute IRIs are told from other strings as RFC 3986 says (property)', () => {
+    const scheme = /^[a-z][a-z0-9+.-]*:/i;
+    const chars = fc.constantFrom(...'aZz09+.-:/ é_@[`{'.split(''));
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 12 }).map((c) => c.join('')), (s) => {
+        expect(jsonLdShape({ x: s })).toBe(`{1\u0000x${scheme.test(s) ? 'i' : 's'},}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('strict base64url', () => {
+  it('refuses exactly the non-canonical encodings (property, against re-encoding)', () => {
+    const reference = (s: string): boolean => /^[A-Za-z0-9_-]*$/.test(s) && s.length % 4 !== 1 && Buffer.from(s, 'base64url').toString('base64url') === s;
+    const alphabet = fc.constantFrom(...'AQgwBCDEFG_-z09+/='.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 11 }).map((c) => c.join('')), (s) => {
+        const out = decodeBase64url(s);
+        expect(out !== null).toBe(reference(s));
+        if (out) expect(Buffer.from(out).toString('base64url')).toBe(s);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('the verifier with the caches', () => {
+  it('two learners of one achievement: each report equals the report of a verifier that never cached', async () => {
+    const key = keyFor('ES256');
+    const { signer } = signerFor(key);
+    const verify = createVerifier({ fetcher: offlineFetcher, now: NOW });
+    const benchmarkOf = (checks: CheckResult[]) => checks.filter((c) => c.check === 'benchmark');
+    for (const [name, change] of [LEARNERS[0]!, LEARNERS[2]!, LEARNERS[0]!, LEARNERS[3]!]) {
+      const r = learner(change);
+      // The issuer refuses failing learners; sign what a careless issuer could have signed.
+      const built = buildCredential(asRequest(r), { issuerId: signer.kid.split('#')[0]!, now: NOW });
+      const { jwt } = await issueCredential({ ...asRequest(r), id: built.id }, { signer, now: NOW }).catch(async () => {
+        const { signCredentialJwt } = await import('../src/issuer/jwt/sign.js');
+        return { jwt: await signCredentialJwt(built, signer) };
+      });
+      const report = await verify(jwt);
+      // Reference: the same credential as an object (never cached), judged by the rules directly.
+      const reference = evaluateBenchmarks(structuredClone(report.credential!), { now: NOW });
+      expect(benchmarkOf(report.checks).map((c) => c.details), name).toEqual(reference.reports);
+    }
+  });
+});
