@@ -6,7 +6,6 @@
  * `npm run bench -- http`).
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,68 +13,12 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, parseWorkers } from '../src/config/config.js';
 import { workerCount } from '../src/server/cluster.js';
 import { issueCredential } from '../src/issuer/index.js';
-import { baseRequest, keyFor, REPO, signerFor } from './helpers/tokens.js';
+import { baseRequest, keyFor, signerFor } from './helpers/tokens.js';
 import { freePort } from './helpers/net.js';
+import { runCli, spawnServe } from './helpers/cli.js';
 
-const CLI = join(REPO, 'dist/cli/main.js');
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
-/** The environment of a spawned CLI: the test runner's, without Vite's BASE_URL=/ and any service settings. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['BASE_URL', 'PORT', 'HOST', 'DATABASE_URL', 'DATA_DIR', 'ISSUER_ID', 'MICROCRED_KEK', 'MICROCRED_CONFIG', 'NODE_ENV', 'RATE_LIMIT_PER_MINUTE', 'WORKERS', 'TRUST_REGISTRY']) delete env[k];
-  return { ...env, LOG_LEVEL: 'silent', ...extra };
-}
-
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `microcred serve …` as a child process, resolved once it prints its banner. */
-async function spawnServe(args: string[], extra: Record<string, string>, cwd: string): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: childEnv(extra), cwd });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 30_000);
-    void exited.then((code) => {
-      clearTimeout(t);
-      reject(new Error(`serve exited with ${code}: ${out} ${err}`));
-    });
-    child.stdout.on('data', () => {
-      if (out.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-  return { child, out: () => out, err: () => err, exited };
-}
-
-function runCli(args: string[], extra: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(extra), cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`microcred ${args.join(' ')} timed out: ${stdout} ${stderr}`));
-    }, 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 type Call = (method: string, path: string, body?: string, headers?: Record<string, string>) => Promise<{ status: number; json: Record<string, unknown> }>;
 

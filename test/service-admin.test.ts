@@ -4,7 +4,6 @@
  * one PostgreSQL schema. Real HTTP on loopback, real databases, the built CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -17,11 +16,11 @@ import { startService, type RunningService } from '../src/server/start.js';
 import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
 import { decodeBitstring, readStatus } from '../src/status/bitstring.js';
 import { createGuardedFetcher, verifyCredential, type ResourceFetcher, type VerificationReport } from '../src/verifier/index.js';
-import { checkOf, REPO } from './helpers/tokens.js';
+import { checkOf } from './helpers/tokens.js';
 import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
 import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
+import { runCli, spawnServe } from './helpers/cli.js';
 
-const CLI = join(REPO, 'dist/cli/main.js');
 const loopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -55,61 +54,6 @@ function routingFetcher(routes: Array<{ from: string; to: string }>, allowedHost
   };
 }
 
-/** The environment of a spawned CLI: the test runner's, without Vite's BASE_URL=/ and any service settings. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['BASE_URL', 'PORT', 'HOST', 'DATABASE_URL', 'DATA_DIR', 'ISSUER_ID', 'ISSUER_NAME', 'MICROCRED_KEK', 'MICROCRED_CONFIG', 'NODE_ENV', 'RATE_LIMIT_PER_MINUTE']) delete env[k];
-  return { ...env, LOG_LEVEL: 'silent', ...extra };
-}
-
-function runCli(args: string[], extra: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv(extra), cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`microcred ${args.join(' ')} timed out: ${stdout} ${stderr}`));
-    }, 20_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** `microcred serve` as a child process, resolved once it listens. */
-async function spawnServe(extra: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: childEnv(extra), cwd });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 15_000);
-    void exited.then((code) => {
-      clearTimeout(t);
-      reject(new Error(`serve exited with ${code}: ${out} ${err}`));
-    });
-    child.stdout.on('data', () => {
-      if (out.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-  return {
-    out: () => out,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 /** Create the example achievement and return an issuance body for it. */
 async function setupAchievement(api: ReturnType<typeof client>, admin: string, id = 'data-ethics-101'): Promise<Record<string, unknown>> {
@@ -490,14 +434,14 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'microcred.json'), JSON.stringify({ PORT: port, ISSUER_NAME: 'From file', LOG_LEVEL: 'silent' }));
     const base = { MICROCRED_CONFIG: 'microcred.json', DATA_DIR: dir }; // relative to the working directory
 
-    const a = await spawnServe(base, dir);
+    const a = await spawnServe([], base, dir);
     try {
       expect(a.out()).toContain(`listening on http://127.0.0.1:${port}`);
       expect((await client(port)('GET', '/issuer')).json).toMatchObject({ name: 'From file' });
     } finally {
       expect(await a.stop()).toBe(0);
     }
-    const b = await spawnServe({ ...base, ISSUER_NAME: 'From env' }, dir);
+    const b = await spawnServe([], { ...base, ISSUER_NAME: 'From env' }, dir);
     try {
       expect((await client(port)('GET', '/issuer')).json).toMatchObject({ name: 'From env' });
     } finally {
