@@ -8,10 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeBase64url } from '../src/lib/base64url.js';
+import { parseStrictJson } from '../src/lib/strict-json.js';
+import { isPackedJwt, packJwt, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
+import { knownAchievementText, parseCredentialJson } from '../src/verifier/known-achievements.js';
 import { validateAchievementCredential } from '../src/model/schema/validate.js';
 import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape } from '../src/lib/jsonld/expand.js';
 import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
-import { buildCredential, builtAchievement } from '../src/issuer/build.js';
+import { buildCredential, builtAchievement, prepareAchievement } from '../src/issuer/build.js';
 import { jwtPayload, serializePayload } from '../src/issuer/jwt/sign.js';
 import { issueCredential } from '../src/issuer/index.js';
 import { createVerifier, type CheckResult } from '../src/verifier/index.js';
@@ -81,6 +84,20 @@ describe('the interned achievement', () => {
     // Same content again: the same shared object.
     r.achievement.name = 'Applied Data Ethics';
     expect(builtAchievement(buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW }))!.node).toBe(a1);
+  });
+
+  it('a prepared achievement gives exactly the credential the plain one gives, in every example', () => {
+    for (const file of ['basic.json', 'in-ncrf-data-ethics.json', 'eu-ects-data-literacy.json', 'au-nmf-cyber-awareness.json', 'nz-cloud-fundamentals.json', 'uk-research-data.json']) {
+      const r = example(file);
+      const plain = buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW });
+      const prepared = prepareAchievement(structuredClone(r.achievement));
+      expect(Object.isFrozen(prepared)).toBe(true);
+      expect(prepareAchievement(prepared)).toBe(prepared);
+      const viaPrepared = buildCredential({ ...asRequest(r), id: plain.id, achievement: prepared }, { issuerId: ISSUER, now: NOW });
+      const strip = (c: Record<string, unknown>) => JSON.parse(JSON.stringify(c, (k, v: unknown) => (k === 'salt' || k === 'identityHash' ? '' : v))) as unknown;
+      expect(strip(viaPrepared)).toEqual(strip(plain));
+      expect(builtAchievement(viaPrepared)!.node).toBe(builtAchievement(plain)!.node);
+    }
   });
 
   it('the spliced JWT payload is byte for byte JSON.stringify, whatever the learner data holds', () => {
@@ -169,6 +186,82 @@ describe('strict base64url', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('credential text with a known achievement', () => {
+  const achievement = { id: 'urn:uuid:0d3c9c57-7a4f-4a35-9d0c-4c2b8f1f2e01', type: ['Achievement'], name: 'Data \\ "ethics"', criteria: { narrative: 'a "quoted" narrative: {"achievement":1}' }, alignment: [{ targetCode: 'x', n: 2 }] };
+  const A = JSON.stringify(achievement);
+  const doc = (subject: string, before = '', after = '') => `{${before}"id":"urn:x","credentialSubject":${subject}${after}}`;
+
+  it('is parsed once and shared, frozen, with its text as the cache key', () => {
+    const first = parseCredentialJson(doc(`{"id":"did:a","achievement":${A}}`));
+    const second = parseCredentialJson(doc(`{"id":"did:b","achievement":${A}}`));
+    expect(first.ok && second.ok).toBe(true);
+    const a1 = (first as { value: { credentialSubject: { achievement: object } } }).value.credentialSubject.achievement;
+    const a2 = (second as { value: { credentialSubject: { achievement: object; id: string } } }).value.credentialSubject;
+    expect(a2.id).toBe('did:b');
+    expect(a2.achievement).toEqual(achievement);
+    expect(Object.isFrozen(a2.achievement) && Object.isFrozen((a2.achievement as { criteria: object }).criteria)).toBe(true);
+    expect(knownAchievementText(a2.achievement)).toBe(A);
+    expect(knownAchievementText(a1)).toBe(A);
+  });
+
+  it('gives exactly the strict parser\'s answer for any text around it, hostile or broken (property)', () => {
+    parseCredentialJson(doc(`{"achievement":${A}}`)); // learned
+    const pieces = fc.constantFrom(
+      `{"achievement":${A}}`, `{"achievement":${A},"achievement":{}}`, `{"achievement": ${A}}`, `[{"achievement":${A}}]`,
+      `{"achievement":${A}5}`, `{"achievement":${JSON.stringify(A)}}`, `{"achievement":"\\"}`, '{"id":"\\","achievement":', `"achievement":${A}`, A, '{', '}', ',', '"', '\\', ':', '"a":1,', '"achievement":', `${A}}`,
+    );
+    const text = fc.tuple(fc.array(pieces, { minLength: 1, maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })).map(([parts, extra]) => {
+      const body = parts.join('');
+      return [doc(body), doc(body, `"x":${JSON.stringify(extra)},`), `{"achievement":${A},"credentialSubject":${body}}`, doc(`{"achievement":${A}}`, '', `,"v":${body}`)];
+    });
+    const same = (t: string) => {
+      const fast = parseCredentialJson(t);
+      const reference = parseStrictJson(t);
+      expect(fast.ok, t).toBe(reference.ok);
+      if (fast.ok && reference.ok) expect(fast.value, t).toEqual(reference.value);
+      if (!fast.ok && !reference.ok) expect(fast.code, t).toBe(reference.code);
+    };
+    fc.assert(fc.property(text, (texts) => texts.forEach(same)), { numRuns: 3000 });
+  });
+
+  it('an achievement too deep to share is still refused by depth, and a shared one counts toward it', () => {
+    const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    // The achievement object sits at depth 3, so its own depth of 62 reaches the limit of 64.
+    const nested = JSON.stringify({ id: 'urn:deep', x: JSON.parse(deep(61)) });
+    expect(parseCredentialJson(doc(`{"achievement":${nested}}`)).ok).toBe(true);
+    expect(parseCredentialJson(doc(`{"id":"did:other","achievement":${nested}}`)).ok).toBe(true);
+    const deeper = doc(`{"achievement":${nested}}`).replace('"id":"urn:x"', `"w":${deep(64)}`);
+    expect(parseCredentialJson(deeper)).toMatchObject({ ok: false, code: 'MC_JSON_TOO_DEEP' });
+    const tooDeep = JSON.stringify({ id: 'urn:deeper', x: JSON.parse(deep(62)) });
+    expect(parseCredentialJson(doc(`{"achievement":${tooDeep}}`))).toMatchObject({ ok: false, code: 'MC_JSON_TOO_DEEP' });
+  });
+});
+
+describe('packed batch JWTs', () => {
+  it('unpack gives back the signed JWT and payload for any text around any part (property)', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+    fc.assert(
+      fc.property(text, text, text, fc.base64String(), (before, part, after, sig) => {
+        const payloadText = before + part + after;
+        const jwt = `eyJhbGciOiJFZERTQSJ9.${Buffer.from(payloadText).toString('base64url')}.${Buffer.from(sig).toString('base64url')}`;
+        const p = { hash: partHash(part), text: part };
+        const packed = packJwt(jwt, p, before, after);
+        expect(isPackedJwt(packed) && !isPackedJwt(jwt)).toBe(true);
+        expect(packedPartHash(packed)).toBe(p.hash);
+        expect(unpackJwt(packed, part)).toEqual({ jwt, payloadText });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses parts that do not make up the payload', () => {
+    const jwt = `eyJhbGciOiJFZERTQSJ9.${Buffer.from('{"a":{"b":1},"c":2}').toString('base64url')}.c2ln`;
+    expect(() => packJwt(jwt, { hash: partHash('{"b":1}'), text: '{"b":1}' }, '{"a":', ',"c":2}')).not.toThrow();
+    expect(() => packJwt(jwt, { hash: partHash('{"b":12}'), text: '{"b":12}' }, '{"a":', ',"c":2}')).toThrow(/do not make up/);
+    expect(() => packJwt('not-a-jws', { hash: 'h', text: '' }, '', '')).toThrow(/compact JWS/);
   });
 });
 

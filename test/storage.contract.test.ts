@@ -37,6 +37,7 @@ import {
   type StoredOffer,
   type StoredToken,
 } from '../src/storage/index.js';
+import { packJwt, partHash } from '../src/storage/packed-jwt.js';
 
 const RUN_ID = randomBytes(4).toString('hex');
 const LIST_SIZE = 131072;
@@ -893,12 +894,12 @@ function storageContract(name: string, makeBackend: () => Backend): void {
       });
 
       /** A store with the `course` achievement, a list, and a batch of `lines` (line 3 invalid). */
-      async function withBatch(lines = [2, 3, 4, 5, 6]): Promise<{ s: Storage; list: StatusList; batchId: string; rows: StoredBatchRow[] }> {
-        const { s, list } = await withList();
+      async function withBatch(lines = [2, 3, 4, 5, 6]): Promise<{ db: TestDatabase; s: Storage; list: StatusList; batchId: string; rows: StoredBatchRow[] }> {
+        const { db, s, list } = await withList();
         const batchId = randomUUID();
         const rows = lines.map((l) => ({ ...batchRow(l, l === 3 ? 'invalid' : 'pending'), batchId }));
         await s.insertBatch({ id: batchId, achievementId: 'course', achievementVersion: 1, state: 'validated', source: 'cohort.csv', createdBy: 'cli', createdAt: at(0) }, rows, { at: at(0), actor: 'cli', action: 'batch.created', target: batchId });
-        return { s, list, batchId, rows };
+        return { db, s, list, batchId, rows };
       }
 
       const signed = (row: Pick<StoredBatchRow, 'line' | 'idempotencyKey'>, statusIndex: number): { credential: StoredCredential; item: BatchCredential } => {
@@ -960,6 +961,41 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         ]);
         // Audit: the two direct inserts and the one new batch credential; nothing for retry or existing.
         expect((await s.listAudit(100, 0)).items.filter((e) => e.action === 'credential.issued').map((e) => e.target)).toEqual([other.id, earlier.id, items[1]!.id]);
+      });
+
+      it('packed batch credentials: the shared part is stored once, and every credential reads back as the JWT that was signed', async () => {
+        const { db, s, list, batchId } = await withBatch();
+        const pending = await s.pendingBatchRows(batchId, 10);
+        // One achievement text, with non-ASCII (offsets are in string units, lengths in bytes).
+        const text = JSON.stringify({ id: 'urn:course', type: ['Achievement'], name: 'Éthique des données — 数据伦理', criteria: { narrative: 'a ~tilde~ and "quotes"' } });
+        const part = { hash: partHash(text), text };
+        const made = pending.map((r, i) => {
+          const c = makeCredential(list, { statusIndex: 200 + i, idempotencyKey: r.idempotencyKey, issuedAt: at(5) });
+          const payload = JSON.stringify({ ...c.credential, credentialSubject: { ...(c.credential.credentialSubject as object), achievement: 'X' } });
+          const [before, after] = payload.split('"X"') as [string, string];
+          const jwt = `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(before + text + after).toString('base64url')}.c2ln${i}`;
+          return { r, jwt, credential: JSON.parse(before + text + after) as Record<string, unknown>, packed: packJwt(jwt, part, before, after) };
+        });
+        expect(made[0]!.packed.length).toBeLessThan(made[0]!.jwt.length);
+        const chunk = (xs: typeof made) => ({ achievementId: 'course', achievementVersion: 1, statusListId: list.id, issuedAt: at(5), credentials: xs.map((m) => ({ line: m.r.line, id: m.credential.id as string, jwt: m.packed, statusIndex: 200 + made.indexOf(m), idempotencyKey: m.r.idempotencyKey })), parts: [part] });
+        // Without its part, a packed credential is refused before anything is written.
+        await expect(s.commitBatchCredentials(batchId, { ...chunk(made.slice(0, 2)), parts: [] }, 'cli')).rejects.toThrow(RangeError);
+        await expect(s.commitBatchCredentials(batchId, { ...chunk(made.slice(0, 2)), parts: [{ hash: part.hash, text: `${text} ` }] }, 'cli')).rejects.toThrow(RangeError);
+        expect(await s.countCredentials()).toBe(0);
+        // Two chunks name the same part: it is kept once.
+        await s.commitBatchCredentials(batchId, chunk(made.slice(0, 2)), 'cli');
+        await s.commitBatchCredentials(batchId, chunk(made.slice(2)), 'cli');
+        for (const m of made) {
+          const stored = await s.getCredential(m.credential.id as string);
+          expect(stored?.jwt).toBe(m.jwt);
+          expect(stored?.credential).toEqual(m.credential);
+        }
+        const page = await s.listCredentials({ limit: 10, offset: 0 });
+        expect(page.items.map((c) => c.jwt).sort()).toEqual(made.map((m) => m.jwt).sort());
+        expect((await s.setCredentialState(made[0]!.credential.id as string, 'revoked', 'test', issuedEvent(page.items[0]!)))?.jwt).toBe(made[0]!.jwt);
+        // Another connection (no cached part) reads them the same way.
+        const again = await open(db);
+        expect((await again.getCredential(made[1]!.credential.id as string))?.jwt).toBe(made[1]!.jwt);
       });
 
       it('refuses a status index outside the list or an unknown list, storing nothing of the chunk', async () => {

@@ -5,7 +5,7 @@ import type { ServiceConfig } from '../config/config.js';
 import type { Keyring } from '../service/keyring.js';
 import type { IssuingService } from '../service/issuing.js';
 import { statusListHasRoom } from '../storage/common.js';
-import type { BatchCredential, PendingBatchRow, StatusList, Storage, StoredBatch, StoredBatchRow } from '../storage/types.js';
+import type { BatchCredential, CredentialPart, PendingBatchRow, StatusList, Storage, StoredBatch, StoredBatchRow } from '../storage/types.js';
 import { parseCohort, rowIdempotencyKey, type CohortRow } from './rows.js';
 import type { Problem } from '../errors.js';
 import type { TaskResult, WorkerSetup, WorkerTask } from './worker.js';
@@ -47,7 +47,22 @@ const MAX_CHUNK = 4000;
  * chunk while this thread is blocked in a (synchronous) database write.
  */
 function pool(setup: WorkerSetup, threads: number, tasksPerThread: number): Piscina {
-  return new Piscina({ filename: WORKER, workerData: setup, maxThreads: threads, minThreads: threads, idleTimeout: 1000, concurrentTasksPerWorker: tasksPerThread });
+  return new Piscina({ filename: WORKER, workerData: setup, maxThreads: threads, minThreads: threads, idleTimeout: 1000, concurrentTasksPerWorker: tasksPerThread, execArgv: workerExecArgv() });
+}
+
+/**
+ * The worker is compiled JavaScript: module loader hooks the parent runs under (tsx, a test
+ * runner's) would only slow every import of every thread down, so they are not passed on.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (/^--(import|loader|experimental-loader|require)$/.test(a) || a === '-r') i++;
+    else if (!/^--(import|loader|experimental-loader|require)=/.test(a)) out.push(a);
+  }
+  return out;
 }
 
 async function setupFor(deps: BatchDeps, achievement: Record<string, unknown>, withKey: boolean): Promise<WorkerSetup> {
@@ -60,16 +75,19 @@ interface Outcomes {
   /** Lines of the rows that passed, and (after 'issue') their JWTs, index for index. */
   lines: number[];
   jwts: string[];
+  /** The shared parts packed JWTs name, by hash. */
+  parts: Map<string, CredentialPart>;
   failed: Map<number, Problem[]>;
 }
 
 async function runTasks(p: Piscina, tasks: WorkerTask[]): Promise<Outcomes> {
   const results = await Promise.all(tasks.map((t) => p.run(t) as Promise<TaskResult>));
-  const out: Outcomes = { lines: [], jwts: [], failed: new Map() };
+  const out: Outcomes = { lines: [], jwts: [], parts: new Map(), failed: new Map() };
   for (const r of results) {
     for (const line of r.lines) out.lines.push(line);
     // split() gives slices of the one string received, not copies.
     if (r.jwts !== '') for (const jwt of r.jwts.split('\n')) out.jwts.push(jwt);
+    for (const p of r.parts) out.parts.set(p.hash, p);
     for (const f of r.failed) out.failed.set(f.line, f.problems);
   }
   return out;
@@ -214,7 +232,7 @@ export async function runBatchJob(deps: BatchDeps, batchId: string, options: { a
       }
       if (j !== results.lines.length || results.jwts.length !== j) throw new Error(`batch ${batchId}: the workers' answer does not match the chunk`);
       if (credentials.length === 0) throw new Error(`batch ${batchId}: no row of the chunk could be signed (${JSON.stringify([...results.failed][0])})`);
-      const committed = await deps.storage.commitBatchCredentials(batchId, { achievementId: batch.achievementId, achievementVersion: batch.achievementVersion, statusListId: current.listId, issuedAt: current.now.toISOString(), credentials }, options.actor);
+      const committed = await deps.storage.commitBatchCredentials(batchId, { achievementId: batch.achievementId, achievementVersion: batch.achievementVersion, statusListId: current.listId, issuedAt: current.now.toISOString(), credentials, parts: [...results.parts.values()] }, options.actor);
       const stored = committed.filter((c) => c.outcome !== 'retry').length;
       issued += stored;
       leftPending += current.planned.length - stored;

@@ -4,9 +4,10 @@
  * part uses every core. The key and achievement arrive once, as the pool's workerData.
  */
 import { workerData } from 'piscina';
-import { buildCredential } from '../issuer/build.js';
+import { buildCredential, prepareAchievement } from '../issuer/build.js';
 import { checkBuiltCredential } from '../issuer/check.js';
-import { signCredentialJwt } from '../issuer/jwt/sign.js';
+import { signCredentialJwtParts } from '../issuer/jwt/sign.js';
+import { packJwt, partHash, type CredentialPart } from '../storage/packed-jwt.js';
 import { lintRequest } from '../issuer/lint.js';
 import { createLocalSigner } from '../issuer/signer.js';
 import type { IssuanceRequest } from '../issuer/request.js';
@@ -28,8 +29,10 @@ export type WorkerTask =
   | { kind: 'issue'; rows: Array<{ line: number; id: string; bodyJson: string; index: number }>; listBase: string; now: string };
 
 /**
- * One row's outcome. A signed row carries only its JWT (empty after 'lint'): the main thread
- * stores the JWT, and the credential JSON is its payload, so the object is not cloned back.
+ * One row's outcome. A signed row carries only its JWT (empty after 'lint'), in the packed form
+ * storage keeps (src/storage/packed-jwt.ts) when its achievement is a shared part: the main
+ * thread stores it as it comes, and the credential JSON is its payload, so nothing else is
+ * cloned back.
  */
 export type RowResult = { line: number; ok: true; jwt: string } | { line: number; ok: false; problems: Problem[] };
 
@@ -41,15 +44,19 @@ export type RowResult = { line: number; ok: true; jwt: string } | { line: number
 export interface TaskResult {
   /** Lines of the rows that passed (and were signed), in task order. */
   lines: number[];
-  /** Their JWTs, in the same order, joined with "\n" (empty after 'lint'). */
+  /** Their JWTs (packed or plain), in the same order, joined with "\n" (empty after 'lint'). */
   jwts: string;
+  /** The shared parts the packed JWTs name. */
+  parts: CredentialPart[];
   failed: Array<{ line: number; problems: Problem[] }>;
 }
 
 export default async function run(task: WorkerTask): Promise<TaskResult> {
-  const out: TaskResult = { lines: [], jwts: '', failed: [] };
+  const out: TaskResult = { lines: [], jwts: '', parts: [], failed: [] };
   const jwts: string[] = [];
-  for (const r of await runRows(task)) {
+  // Tasks of one worker interleave (they await), so each collects its own parts.
+  const parts = new Map<string, CredentialPart>();
+  for (const r of await runRows(task, parts)) {
     if (!r.ok) {
       out.failed.push({ line: r.line, problems: r.problems });
       continue;
@@ -58,18 +65,34 @@ export default async function run(task: WorkerTask): Promise<TaskResult> {
     if (task.kind === 'issue') jwts.push(r.jwt);
   }
   out.jwts = jwts.join('\n');
+  out.parts = [...parts.values()];
   return out;
 }
 
 const setup = workerData as WorkerSetup;
 const PLACEHOLDER_ID = 'urn:uuid:00000000-0000-4000-8000-000000000000';
 const signer = setup?.privateJwk ? createLocalSigner(setup.privateJwk, setup.kid) : null;
+// Every row carries the same achievement: built once per worker, not once per row.
+const achievement = setup ? prepareAchievement(setup.achievement) : undefined;
 
 function requestFor(body: Record<string, unknown>): IssuanceRequest {
-  return { ...(body as Partial<IssuanceRequest>), issuer: setup.issuerProfile, achievement: setup.achievement } as IssuanceRequest;
+  return { ...(body as Partial<IssuanceRequest>), issuer: setup.issuerProfile, achievement } as IssuanceRequest;
 }
 
-async function runRows(task: WorkerTask): Promise<RowResult[]> {
+let lastPart: CredentialPart | undefined;
+
+/** The row's JWT as storage keeps it: packed around the shared achievement when there is one. */
+async function signForStorage(credential: Parameters<typeof signCredentialJwtParts>[0], parts: Map<string, CredentialPart>): Promise<string> {
+  const signed = await signCredentialJwtParts(credential, signer!);
+  if (!signed.split) return signed.jwt;
+  const { before, achievement: text, after } = signed.split;
+  // The same interned string for every row: compared by reference, hashed once.
+  if (lastPart?.text !== text) lastPart = { hash: partHash(text), text };
+  parts.set(lastPart.hash, lastPart);
+  return packJwt(signed.jwt, lastPart, before, after);
+}
+
+async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Promise<RowResult[]> {
   const now = new Date(task.now);
   const out: RowResult[] = [];
   if (task.kind === 'lint') {
@@ -93,7 +116,7 @@ async function runRows(task: WorkerTask): Promise<RowResult[]> {
         out.push({ line: row.line, ok: false, problems });
         continue;
       }
-      out.push({ line: row.line, ok: true, jwt: await signCredentialJwt(credential, signer) });
+      out.push({ line: row.line, ok: true, jwt: await signForStorage(credential, parts) });
     } catch (e) {
       if (e instanceof MicrocredError) out.push({ line: row.line, ok: false, problems: e.problems.length ? e.problems : [{ path: '/', message: e.message, code: e.code }] });
       else throw e;

@@ -4,6 +4,7 @@ import { identityHash } from '../lib/identity-hash.js';
 import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, QB_CONTEXT_URL, QB_SCHEMA_URL, VC_V2_CONTEXT } from '../model/constants.js';
 import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
 import type { IssuanceRequest } from './request.js';
+import { deepFreeze } from '../lib/deep-freeze.js';
 
 export interface BuildOptions {
   issuerId: string;
@@ -96,12 +97,15 @@ function intern(achievement: Record<string, unknown>): Record<string, unknown> {
   return node;
 }
 
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
+/**
+ * The achievement as every credential will carry it: built (types, arrays, defaults), detached
+ * from the caller's object and deeply frozen. Pass it as `request.achievement` when issuing many
+ * credentials of one achievement (a cohort): building it, and serializing it to find it among the
+ * interned ones, then happens once instead of once per credential. Building is idempotent, so a
+ * prepared achievement gives exactly the credential the plain one gives.
+ */
+export function prepareAchievement(achievement: Record<string, unknown>): Record<string, unknown> {
+  return internedText.has(achievement) ? achievement : intern(buildAchievement(achievement));
 }
 
 /** The JSON text of an achievement built here (undefined for any other object). */
@@ -123,7 +127,7 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   const subject: Record<string, unknown> = withType({ ...cs }, 'AchievementSubject');
   if (cs.identifier !== undefined) subject.identifier = (asArray(cs.identifier) as unknown as Array<Record<string, unknown>>).map(buildIdentifier);
   if (cs.result !== undefined) subject.result = (asArray(cs.result) as Array<Record<string, unknown>>).map((r) => withType(r, 'Result'));
-  subject.achievement = intern(buildAchievement(request.achievement));
+  subject.achievement = prepareAchievement(request.achievement);
   if (cs.qualityBenchmarkRecord && typeof cs.qualityBenchmarkRecord === 'object') subject.qualityBenchmarkRecord = { type: 'QualityBenchmarkRecord', ...(cs.qualityBenchmarkRecord as object) };
   // Using the extension means declaring it: its context and its schema (OB 3.0 §Extending the Data Model).
   const usesExtension = (subject.achievement as Record<string, unknown>).qualityBenchmark !== undefined || subject.qualityBenchmarkRecord !== undefined;

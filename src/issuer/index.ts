@@ -3,7 +3,7 @@ export { issueCredential, ISSUE_FORMATS, type IssueOptions, type IssuedCredentia
 export { signCredentialDataIntegrity, type SignedCredential, type DataIntegrityProofObject } from './di/sign.js';
 export { checkBuiltCredential } from './check.js';
 export { lintRequest, type LintOptions, type LintReport } from './lint.js';
-export { buildCredential, type Credential, type BuildOptions } from './build.js';
+export { buildCredential, prepareAchievement, type Credential, type BuildOptions } from './build.js';
 export { jwtPayload, signCredentialJwt } from './jwt/sign.js';
 export { createLocalSigner, type Signer } from './signer.js';
 export { generateKey, type GeneratedKey, type PrivateJwk } from './keys/generate.js';

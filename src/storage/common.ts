@@ -3,7 +3,9 @@
  * the status-list fill rule, the credential JSON of a stored JWT and the mapping of
  * unique-constraint names to conflict kinds.
  */
+import { LRUCache } from 'lru-cache';
 import { StorageConflictError } from './types.js';
+import { isPackedJwt, packedPartHash, partHash, unpackJwt } from './packed-jwt.js';
 
 /**
  * A status list takes new credentials while fewer than this share of its entries are used.
@@ -58,9 +60,72 @@ export function credentialFromJwt(jwt: string): Record<string, unknown> {
   const first = jwt.indexOf('.');
   const second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
   if (second < 0) throw new Error('a stored credential is not a compact JWS');
-  const payload: unknown = JSON.parse(Buffer.from(jwt.slice(first + 1, second), 'base64url').toString('utf8'));
+  return credentialFromPayload(Buffer.from(jwt.slice(first + 1, second), 'base64url').toString('utf8'));
+}
+
+function credentialFromPayload(text: string): Record<string, unknown> {
+  const payload: unknown = JSON.parse(text);
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('a stored credential JWT has no JSON object payload');
   return withoutJwtClaims(payload as Record<string, unknown>);
+}
+
+/**
+ * The JWT and credential JSON of a stored `jwt` column: a compact JWS, or the packed form of a
+ * batch credential (src/storage/packed-jwt.ts), whose shared part `partText` looks up.
+ */
+export function storedJwt(stored: string, partText: (hash: string) => string): { jwt: string; credential: Record<string, unknown> } {
+  if (!isPackedJwt(stored)) return { jwt: stored, credential: credentialFromJwt(stored) };
+  const { jwt, payloadText } = unpackJwt(stored, partText(packedPartHash(stored)));
+  return { jwt, credential: credentialFromPayload(payloadText) };
+}
+
+/**
+ * A chunk's packed credentials must bring their part (the stores never write a credential they
+ * could not read back). Checked before anything is written.
+ */
+export function checkChunkParts(credentials: ReadonlyArray<{ jwt: string }>, parts: ReadonlyArray<{ hash: string; text: string }> | undefined): void {
+  const given = new Set<string>();
+  for (const p of parts ?? []) {
+    if (partHash(p.text) !== p.hash) throw new RangeError(`credential part ${p.hash} does not match its hash`);
+    given.add(p.hash);
+  }
+  for (const c of credentials) {
+    if (isPackedJwt(c.jwt) && !given.has(packedPartHash(c.jwt))) throw new RangeError('a packed credential names a part the chunk does not carry');
+  }
+}
+
+/**
+ * Shared parts by hash, as a store reads them: a part never changes once stored (its key is its
+ * hash), so a bounded cache in front of the table is always current.
+ */
+export class PartCache {
+  readonly #parts = new LRUCache<string, string>({ max: 64 });
+
+  get(hash: string): string | undefined {
+    return this.#parts.get(hash);
+  }
+
+  /** Remember a part read from the table, after checking it is the text its hash names. */
+  add(hash: string, text: string): void {
+    if (partHash(text) !== hash) throw new Error(`stored credential part ${hash} does not match its hash`);
+    this.#parts.set(hash, text);
+  }
+
+  /** The hashes among `stored` columns whose part is not cached. */
+  missing(stored: readonly string[]): string[] {
+    const out = new Set<string>();
+    for (const s of stored) if (isPackedJwt(s)) {
+      const h = packedPartHash(s);
+      if (!this.#parts.has(h)) out.add(h);
+    }
+    return [...out];
+  }
+
+  lookup = (hash: string): string => {
+    const text = this.#parts.get(hash);
+    if (text === undefined) throw new Error(`stored credential part ${hash} is missing`);
+    return text;
+  };
 }
 
 /** A JWT payload without its registered claims. (A rest copy: a `__proto__` key stays a plain property.) */

@@ -4,6 +4,9 @@
  * Payloads (achievement bodies, batch rows) are opaque JSON to the store. A credential is
  * stored once, as its JWT; its JSON is derived from the JWT payload when read.
  */
+import type { CredentialPart } from './packed-jwt.js';
+
+export type { CredentialPart };
 
 export type KeyState = 'active' | 'retired' | 'compromised';
 
@@ -132,6 +135,7 @@ export interface BatchCredential {
   line: number;
   /** The credential id (`urn:uuid:…`). */
   id: string;
+  /** The compact JWS, or its packed form (src/storage/packed-jwt.ts) whose part is in the chunk's `parts`. */
   jwt: string;
   statusIndex: number;
   /** The row's idempotency key (learner + achievement version). */
@@ -148,6 +152,8 @@ export interface BatchChunk {
   statusListId: string;
   issuedAt: string;
   credentials: BatchCredential[];
+  /** Shared parts the packed credentials need; stored once (a part already stored is kept). */
+  parts?: CredentialPart[];
 }
 
 /** Outcome of one row of `commitBatchCredentials`. */

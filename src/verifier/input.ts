@@ -2,7 +2,8 @@ import { decodeUtf8, parseCompactJws, type ParsedCompactJws } from '../lib/jws/c
 import type { CheckCode, CredentialFormat } from './report.js';
 import { sniffImage, unbake, type ImageFormat } from '../baking/index.js';
 import { isMicrocredError } from '../errors.js';
-import { checkJsonValue, parseStrictJson } from '../lib/strict-json.js';
+import { checkJsonValue } from '../lib/strict-json.js';
+import { parseCredentialJson } from './known-achievements.js';
 
 export type ParsedInput =
   | { ok: true; kind: 'jws'; jws: ParsedCompactJws; token: string }
@@ -43,7 +44,7 @@ export function parseInput(input: VerifierInput, maxBytes = DEFAULT_MAX_INPUT_BY
   text = text.replace(/^\uFEFF/, '').trim();
   if (text === '') return { ok: false, code: 'MC_INPUT_EMPTY', message: 'the input is empty' };
   if (text.startsWith('{')) {
-    const parsed = parseStrictJson(text);
+    const parsed = parseCredentialJson(text);
     if (!parsed.ok) return { ok: false, code: parsed.code, message: `the input is ${parsed.code === 'MC_JSON_INVALID' ? '' : 'refused: '}${parsed.message}` };
     const doc = parsed.value;
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {

@@ -1,6 +1,6 @@
 import { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, jwkFitsAlgorithm, type JwsAlgorithm } from '../lib/jws/algorithms.js';
 import { decodeUtf8, verifyJwsSignature } from '../lib/jws/compact.js';
-import { parseStrictJson } from '../lib/strict-json.js';
+import { knownAchievementText, parseCredentialJson } from './known-achievements.js';
 import { importPublicJwk, sameKey, type PublicJwk } from '../lib/keys/jwk.js';
 import { createGuardedFetcher, type GuardedFetchOptions } from '../lib/net/guarded-fetch.js';
 import type { ResourceFetcher } from '../lib/net/types.js';
@@ -191,7 +191,7 @@ async function verifyJwt(jws: import('../lib/jws/compact.js').ParsedCompactJws, 
   }
   // Strict: duplicate claim names (one payload saying two things) and hostile nesting are refused here,
   // before any recursive check (schema, JSON-LD) sees the payload.
-  const parsed = parseStrictJson(text);
+  const parsed = parseCredentialJson(text);
   if (!parsed.ok) {
     return report('unknown', null, [result('parse', 'failed', parsed.code, parsed.code === 'MC_JSON_INVALID' ? 'the JWT payload is not valid JSON' : `the JWT payload: ${parsed.message}`)]);
   }
@@ -351,7 +351,7 @@ async function checkCredentialBody(credential: Record<string, unknown>, legacy: 
   const clock = p.clock();
   if (profile === 'status-list') return [checkStatusListType(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
   const achievement = plain ? achievementOf(credential) : undefined;
-  const part = achievement ? { node: achievement, key: sameAsLast(JSON.stringify(achievement)) } : undefined;
+  const part = achievement ? { node: achievement, key: knownAchievementText(achievement) ?? sameAsLast(JSON.stringify(achievement)) } : undefined;
   const out = [checkContext(credential, legacy), checkType(credential), checkSchema(credential, legacy, part), checkSubject(credential), checkValidityPeriod(credential, legacy, clock, expClaim)];
   out.push(await checkStatus(credential, p, clock));
   out.push(await checkJsonLd(credential, part));

@@ -83,13 +83,19 @@ const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
 export async function checkJsonLdTermsCached(document: Record<string, unknown>, part?: ShapePart): Promise<Problem[]> {
   const shape = jsonLdShape(document, part);
+  // A cohort's credentials usually share the last shape: comparing with it is a memory compare,
+  // where the cache lookup would first hash the whole (fresh) shape string.
+  if (last !== undefined && last.shape === shape) return last.problems;
   let problems = shapeCache.get(shape);
   if (!problems) {
     problems = await checkJsonLdTerms(document);
     shapeCache.set(shape, problems);
   }
+  last = { shape, problems };
   return problems;
 }
+
+let last: { shape: string; problems: Problem[] } | undefined;
 
 /**
  * VCDM 2.0's context maps every undefined term into this namespace through `@vocab`, so safe

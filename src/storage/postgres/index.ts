@@ -15,7 +15,9 @@ import pg from 'pg';
 import {
   checkPaging,
   checkStatusIndex,
-  credentialFromJwt,
+  PartCache,
+  checkChunkParts,
+  storedJwt,
   int32Hash,
   mapPostgresError,
   statusListHasRoom,
@@ -132,12 +134,11 @@ const toToken = (r: TokenRow): StoredToken => ({
 });
 const toAchievement = (r: AchievementRow): StoredAchievement => ({ id: r.id, version: r.version, body: r.body, createdAt: iso(r.created_at) });
 const toStatusList = (r: StatusListRow): StatusList => ({ id: r.id, size: r.size, createdAt: iso(r.created_at) });
-const toCredential = (r: CredentialRow): StoredCredential => ({
+const toCredential = (r: CredentialRow, partText: (hash: string) => string): StoredCredential => ({
   id: r.id,
   achievementId: r.achievement_id,
   achievementVersion: r.achievement_version,
-  jwt: r.jwt,
-  credential: credentialFromJwt(r.jwt),
+  ...storedJwt(r.jwt, partText),
   statusListId: r.status_list_id,
   statusIndex: r.status_index,
   state: r.state,
@@ -567,12 +568,12 @@ class PostgresStorage implements Storage {
 
   async getCredential(id: string): Promise<StoredCredential | null> {
     const [row] = await this.#query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE id = $1`, [id]);
-    return row ? toCredential(row) : null;
+    return row ? (await this.#credentials([row]))[0]! : null;
   }
 
   async findCredentialByIdempotencyKey(key: string): Promise<StoredCredential | null> {
     const [row] = await this.#query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE idempotency_key = $1`, [key]);
-    return row ? toCredential(row) : null;
+    return row ? (await this.#credentials([row]))[0]! : null;
   }
 
   async listCredentials(filter: CredentialFilter): Promise<Page<StoredCredential>> {
@@ -599,7 +600,20 @@ class PostgresStorage implements Storage {
     );
     // Past the last page there is no row to carry the window count.
     const total = rows[0] ? Number(rows[0].total) : count(await this.#query<{ n: string }>(`SELECT COUNT(*) AS n FROM credentials ${whereSql}`, params));
-    return { items: rows.map(toCredential), total };
+    return { items: await this.#credentials(rows), total };
+  }
+
+  readonly #parts = new PartCache();
+
+  /** Rows to credentials, first reading the shared parts of packed rows that are not cached. */
+  async #credentials(rows: CredentialRow[], client?: pg.PoolClient): Promise<StoredCredential[]> {
+    const missing = this.#parts.missing(rows.map((r) => r.jwt));
+    if (missing.length) {
+      const sql = 'SELECT hash, text FROM credential_parts WHERE hash = ANY($1::text[])';
+      const found = client ? (await client.query<{ hash: string; text: string }>(sql, [missing])).rows : await this.#query<{ hash: string; text: string }>(sql, [missing]);
+      for (const p of found) this.#parts.add(p.hash, p.text);
+    }
+    return rows.map((r) => toCredential(r, this.#parts.lookup));
   }
 
   async countCredentials(): Promise<number> {
@@ -616,7 +630,7 @@ class PostgresStorage implements Storage {
       const row = updated.rows[0];
       if (!row) return null;
       await this.#appendAudit(c, audit);
-      return toCredential(row);
+      return (await this.#credentials([row], c))[0]!;
     });
   }
 
@@ -815,17 +829,22 @@ class PostgresStorage implements Storage {
     const ids = rows.map((r) => r.id);
     const keys = rows.map((r) => r.idempotencyKey);
     const indexes = rows.map((r) => r.statusIndex);
+    checkChunkParts(rows, chunk.parts);
     return this.#tx(async (c) => {
       const list = await c.query<{ size: number }>('SELECT size FROM status_lists WHERE id = $1', [chunk.statusListId]);
       const size = list.rows[0]?.size;
       if (size === undefined) throw new Error(`status list ${chunk.statusListId} does not exist`);
       for (const i of indexes) checkStatusIndex(i, size, chunk.statusListId);
+      if (chunk.parts?.length) {
+        await c.query('INSERT INTO credential_parts (hash, text) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING', [chunk.parts.map((p) => p.hash), chunk.parts.map((p) => p.text)]);
+      }
       // What the rows share is sent once. The JWTs (the bulk of the bytes) go as ONE text
       // parameter, split by the server: as elements of a text[] parameter, pg would quote and
       // escape each into an array literal, and as one parameter each it grows its message buffer
-      // step by step, copying it again at every step. A compact JWS has no line break.
+      // step by step, copying it again at every step. A compact JWS has no line break, nor has
+      // the packed form (JSON.stringify escapes every line break in a string).
       const jwts = rows.map((r) => r.jwt);
-      if (jwts.some((j) => j.includes('\n'))) throw new RangeError('a batch credential JWT contains a line break: not a compact JWS');
+      if (jwts.some((j) => j.includes('\n'))) throw new RangeError('a batch credential JWT contains a line break: neither a compact JWS nor its packed form');
       const inserted = (
         await c.query<{ id: string }>(
           `INSERT INTO credentials (${CREDENTIAL_COLUMNS})
