@@ -174,6 +174,27 @@ if (want('batch')) {
 }
 
 /**
+ * Per-learner files, made after issuing (`batch --files`, or on demand by the service): their
+ * own single-thread rates, to set beside the issuing rate.
+ */
+async function learnerFiles() {
+  const { verificationQrPng } = await import('../src/web/qr.js');
+  const { bakedBadge } = await import('../src/web/wallet-page.js');
+  const key = generateKey('ES256');
+  const signer = createLocalSigner(key.privateJwk, key.identifiers[0]!.kid);
+  const { jwt, credential } = await issueCredential(request, { signer });
+  // A verification link of the service's shape: /v/<credential uuid, 22 chars>/<capability, 16 chars>.
+  const url = 'https://credentials.university.example.ac.in/v/hEGy0WvJQ1ykm6RB0gZ3Tw/3qHw6oNQ9rVx2sJe';
+  const qr = await measure(() => verificationQrPng(url));
+  const png = await measure(() => bakedBadge(credential, jwt, 'png'));
+  const svg = await measure(() => bakedBadge(credential, jwt, 'svg'));
+  rows.push({ name: 'per-learner QR code PNG of the verification link (512 px)', opsPerSec: qr, note: 'made after issuing, one thread' });
+  rows.push({ name: 'per-learner baked badge PNG (credential in an iTXt chunk)', opsPerSec: png, note: 'made after issuing, one thread' });
+  rows.push({ name: 'per-learner baked badge SVG', opsPerSec: svg, note: 'made after issuing, one thread' });
+}
+if (want('files')) await learnerFiles();
+
+/**
  * POST /api/v1/verify under a fixed concurrency, on the verifier-only service as a deployment
  * runs it: `microcred serve --verifier-only` with its default WORKERS (auto: one process per CPU,
  * node:cluster; WORKERS=1 in the environment measures one process). autocannon runs in this

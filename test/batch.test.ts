@@ -15,6 +15,8 @@ import { Keyring } from '../src/service/keyring.js';
 import { IssuingService } from '../src/service/issuing.js';
 import { REPO, offlineFetcher } from './helpers/tokens.js';
 import { freePort, PG_URL, requirePostgres, scratchSchema } from './helpers/net.js';
+import { decodeQrPng } from './helpers/qr.js';
+import { unbakePng, unbakeSvg } from '../src/baking/index.js';
 
 const CLI = join(REPO, 'dist/cli/main.js');
 const GRADES = ['O', 'A+', 'A', 'B+', 'B', 'C', 'P'];
@@ -89,6 +91,36 @@ describe('microcred batch (CLI, SQLite file)', () => {
       expect(report.checks.filter((c) => c.status === 'failed').map((c) => c.message)).toEqual([]);
       expect(report.verified).toBe(true);
     }
+  });
+
+  it('--files writes each learner\'s QR code and baked badges next to the credential, in a step after issuing', () => {
+    const out = join(dataDir, 'out-files');
+    // The cohort was issued above: this run issues nothing new, and writes the files of every learner.
+    const r = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'cohort.csv'), '--achievement', 'data-ethics-101', '--out', out, '--files', 'jwt,qr,png,svg', '--no-progress'], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(r.stdout).toMatch(/300 issued, 4 invalid, 0 pending \(done\)/);
+    expect(r.stderr).toMatch(/wrote 304 manifest row\(s\) and jwt, qr, png, svg files to .* \(\d+ rows\/s\)/);
+    const jwts = readdirSync(join(out, 'credentials')).sort();
+    expect(jwts).toHaveLength(300);
+    expect(readdirSync(join(out, 'qr'))).toHaveLength(300);
+    expect(readdirSync(join(out, 'badges'))).toHaveLength(600);
+    const manifest = readFileSync(join(out, 'manifest.csv'), 'utf8').trim().split('\n');
+    for (const f of jwts.slice(0, 3)) {
+      const stem = f.replace(/\.jwt$/, '');
+      const jwt = readFileSync(join(out, 'credentials', f), 'utf8').trim();
+      const line = manifest.find((l) => l.startsWith(`${stem.split('-')[0]},`))!;
+      // The QR code (read by a real decoder) opens the row's verification link from the manifest.
+      expect(decodeQrPng(readFileSync(join(out, 'qr', `${stem}.png`)))).toBe(line.split(',')[3]);
+      // The baked badges carry the row's credential.
+      expect(unbakePng(readFileSync(join(out, 'badges', `${stem}.png`)))).toBe(jwt);
+      expect(unbakeSvg(readFileSync(join(out, 'badges', `${stem}.svg`), 'utf8'))).toBe(jwt);
+    }
+  });
+
+  it('--files with an unknown kind is a usage error, before anything is read', () => {
+    const r = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'cohort.csv'), '--achievement', 'data-ethics-101', '--out', join(dataDir, 'x'), '--files', 'jwt,pdf'], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/MC_USAGE.*--files takes a comma-separated list of jwt, qr, png, svg/);
   });
 
   it('running the same cohort again issues nothing new: each learner gets the credential exactly once', () => {

@@ -3,8 +3,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jsQRModule from 'jsqr';
-import { PNG } from 'pngjs';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { loadConfig } from '../src/config/config.js';
 import { startService, type RunningService } from '../src/server/start.js';
@@ -13,6 +11,7 @@ import { openSqliteStorage } from '../src/storage/index.js';
 import { issueCredential, statusEntries } from '../src/issuer/index.js';
 import { baseRequest, keyFor, REPO, signerFor } from './helpers/tokens.js';
 import { freePort } from './helpers/net.js';
+import { decodeQrPng } from './helpers/qr.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -25,13 +24,6 @@ const ARTIFACTS = join(REPO, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 
-// jsqr is CommonJS: under NodeNext its default import is the module record.
-const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
-
-function decodeQrPng(png: Buffer): string | null {
-  const img = PNG.sync.read(png);
-  return jsQR(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height)?.data ?? null;
-}
 
 let svc: RunningService;
 let verifier: RunningVerifier;

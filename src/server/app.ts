@@ -31,6 +31,7 @@ import { recipientMatches } from '../verifier/recipient.js';
 import type { VerificationReport } from '../verifier/report.js';
 import type { VerifierInput } from '../verifier/input.js';
 import QRCode from 'qrcode';
+import { verificationQrPng, verificationQrSvg } from '../web/qr.js';
 
 export interface AppDeps {
   config: ServiceConfig;
@@ -307,9 +308,9 @@ export function createApp(deps: AppDeps): express.Express {
       const c = await issuing.get(String(req.params.uuid));
       const url = issuing.verificationUrl(c);
       if (req.params.format === 'svg') {
-        res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+        res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(await verificationQrSvg(url));
       } else if (req.params.format === 'png') {
-        res.type('image/png').set('Cache-Control', 'public, max-age=86400').send(await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 512 }));
+        res.type('image/png').set('Cache-Control', 'public, max-age=86400').send(await verificationQrPng(url));
       } else {
         throw new ServiceError(404, 'MC_NOT_FOUND', 'QR codes are qr.svg or qr.png');
       }

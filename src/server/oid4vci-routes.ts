@@ -12,12 +12,11 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import { bakePng, bakeSvg } from '../baking/index.js';
 import { Oid4vciError } from '../oid4vci/errors.js';
 import type { Oid4vciService } from '../oid4vci/service.js';
 import type { IssuingService } from '../service/issuing.js';
 import { ServiceError } from '../service/issuing.js';
-import { achievementImage, generatedBadgePng, generatedBadgeSvg, walletNotFoundPage, walletPage } from '../web/wallet-page.js';
+import { achievementImage, bakedBadge, walletNotFoundPage, walletPage } from '../web/wallet-page.js';
 
 export interface Oid4vciRouterDeps {
   service: Oid4vciService;
@@ -168,12 +167,11 @@ export function oid4vciRouter(deps: Oid4vciRouterDeps): Array<RequestHandler | E
       const format = String(req.params.format);
       if (format !== 'png' && format !== 'svg') throw new ServiceError(404, 'MC_NOT_FOUND', 'baked badges are badge.png or badge.svg');
       const c = await issuing.get(String(req.params.uuid));
-      const image = achievementImage(c.credential);
-      const name = String(((c.credential.credentialSubject as { achievement?: { name?: unknown } } | undefined)?.achievement?.name) ?? 'Badge');
       const file = `badge-${c.id.replace('urn:uuid:', '')}.${format}`;
       res.set('Content-Disposition', `attachment; filename="${file}"`).set('Cache-Control', 'public, max-age=3600');
-      if (format === 'png') res.type('image/png').send(Buffer.from(bakePng(image.png ?? generatedBadgePng(), c.jwt)));
-      else res.type('image/svg+xml').send(bakeSvg(image.svg ?? generatedBadgeSvg(name), c.jwt));
+      const badge = bakedBadge(c.credential, c.jwt, format);
+      if (typeof badge !== 'string') res.type('image/png').send(Buffer.from(badge));
+      else res.type('image/svg+xml').send(badge);
     }),
   );
 

@@ -6,6 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import encodeChunks from 'png-chunks-encode';
 import { escapeHtml, renderPage } from './render.js';
+import { bakePng, bakeSvg } from '../baking/index.js';
 
 export interface WalletPageInput {
   achievementName: string;
@@ -107,6 +108,21 @@ function titleLines(title: string, width = 16): string[] {
   if (lines.length > 3) return [...lines.slice(0, 2), `${lines[2]!.slice(0, width - 1)}…`];
   return lines.length ? lines : ['Badge'];
 }
+
+/**
+ * The baked badge a learner downloads (OB 3.0 §Baked Badge): the achievement's data: image when
+ * it has one in the format asked for, else a generated badge, with the credential (its VC-JWT)
+ * inside.
+ */
+export function bakedBadge(credential: Record<string, unknown>, jwt: string, format: 'png' | 'svg'): Uint8Array | string {
+  const image = achievementImage(credential);
+  if (format === 'png') return bakePng(image.png ?? (defaultBadgePng ??= generatedBadgePng()), jwt);
+  const name = String(((credential.credentialSubject as { achievement?: { name?: unknown } } | undefined)?.achievement?.name) ?? 'Badge');
+  return bakeSvg(image.svg ?? generatedBadgeSvg(name), jwt);
+}
+
+// Drawn and compressed once: it is the same image for every badge without its own.
+let defaultBadgePng: Uint8Array | undefined;
 
 /** A simple round badge with the achievement's name, for baking when the achievement has no image. */
 export function generatedBadgeSvg(title: string): string {

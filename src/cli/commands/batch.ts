@@ -11,6 +11,8 @@ import { openStorage } from '../../storage/index.js';
 import { createBatchJob, runBatchJob } from '../../batch/runner.js';
 import { CohortFileError } from '../../batch/rows.js';
 import { allRows, manifestHeader, manifestLine } from '../../batch/manifest.js';
+import { LEARNER_FILE_KINDS, learnerFiles, parseFileKinds, type LearnerFileKind } from '../../batch/files.js';
+import type { Storage } from '../../storage/types.js';
 import { CliExit } from '../output.js';
 
 interface BatchOptions {
@@ -22,6 +24,47 @@ interface BatchOptions {
   jsonl?: boolean;
   threads?: string;
   progress?: boolean;
+  files: string;
+}
+
+/**
+ * The manifest and each learner's files, after issuing: a later step than signing, with its own
+ * progress bar and rate (QR codes and baked badges cost more than signing a credential).
+ */
+async function writeOutput(
+  out: string,
+  kinds: ReadonlySet<LearnerFileKind>,
+  ctx: { storage: Storage; issuing: IssuingService; batchId: string; rows: number; progress: boolean },
+): Promise<void> {
+  for (const dir of new Set([...kinds].map((k) => (k === 'jwt' ? 'credentials' : k === 'qr' ? 'qr' : 'badges')))) await mkdir(join(out, dir), { recursive: true });
+  const manifest = join(out, 'manifest.csv');
+  await writeFile(manifest, manifestHeader());
+  const bar = ctx.progress ? new SingleBar({ format: 'writing [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic) : null;
+  bar?.start(ctx.rows, 0, { rate: 0 });
+  const started = performance.now();
+  let done = 0;
+  let lines: string[] = [];
+  for await (const row of allRows(ctx.storage, ctx.batchId)) {
+    let url: string | null = null;
+    if (row.credentialId) {
+      const c = await ctx.storage.getCredential(row.credentialId);
+      if (c) {
+        url = ctx.issuing.verificationUrl(c);
+        for (const f of await learnerFiles(c, url, row.line, kinds)) await writeFile(join(out, f.dir, f.name), f.data);
+      }
+    }
+    lines.push(manifestLine(row, url));
+    // The manifest is appended a page at a time, not once per row.
+    if (lines.length >= 1000) {
+      await appendFile(manifest, lines.join(''));
+      lines = [];
+    }
+    done++;
+    bar?.update(done, { rate: Math.round(done / Math.max((performance.now() - started) / 1000, 1e-3)) });
+  }
+  await appendFile(manifest, lines.join(''));
+  bar?.stop();
+  process.stderr.write(`wrote ${done} manifest row(s) and ${[...kinds].join(', ')} files to ${out} (${Math.round(done / Math.max((performance.now() - started) / 1000, 1e-3))} rows/s)\n`);
 }
 
 export function registerBatch(program: Command): void {
@@ -31,7 +74,8 @@ export function registerBatch(program: Command): void {
     .argument('[cohort]', 'CSV with a header row (columns: name, email, student_id, apaar, subject_id, grade, result_status, credits_earned, activity_start, activity_end, evidence_url, evidence_name, valid_until)')
     .option('--achievement <id>', 'the stored achievement to issue (see POST /api/v1/achievements)')
     .option('--version <n>', 'achievement version (default: the latest)')
-    .option('--out <dir>', 'write each credential as <dir>/credentials/<row>-<uuid>.jwt and a manifest.csv')
+    .option('--out <dir>', 'write a manifest.csv and each learner\'s files (see --files) under <dir>')
+    .option('--files <kinds>', 'learner files to write with --out, comma-separated: jwt (credentials/<row>-<uuid>.jwt), qr (qr/<row>-<uuid>.png, the verification link), png and svg (badges/<row>-<uuid>.png|svg, baked badges)', 'jwt')
     .option('--resume <batchId>', 'continue a batch that was interrupted (no cohort file needed)')
     .option('--dry-run', 'only validate and report; sign nothing')
     .option('--jsonl', 'the file is JSON Lines (one issuance body per line)')
@@ -40,6 +84,8 @@ export function registerBatch(program: Command): void {
     .action(async (cohort: string | undefined, opts: BatchOptions) => {
       const config = cliConfig();
       if (!opts.resume && (!cohort || !opts.achievement)) throw new MicrocredError('MC_USAGE', 'give a cohort file and --achievement ID (or --resume BATCH_ID)');
+      const kinds = parseFileKinds(opts.files);
+      if (!kinds) throw new MicrocredError('MC_USAGE', `--files takes a comma-separated list of ${LEARNER_FILE_KINDS.join(', ')}`);
       const threads = opts.threads === undefined ? undefined : Number(opts.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new MicrocredError('MC_USAGE', '--threads must be a positive whole number');
       const storage = await openStorage(config.databaseUrl);
@@ -79,22 +125,7 @@ export function registerBatch(program: Command): void {
         bar?.start(before.counts.pending + before.counts.issued, before.counts.issued, { rate: 0 });
         const done = await runBatchJob(deps, batchId, { actor: 'cli', ...(threads ? { threads } : {}), onProgress: (p) => (bar ? bar.update(p.issued, { rate: Math.round(p.rate) }) : process.stderr.write(`issued ${p.issued}/${p.total} (${Math.round(p.rate)}/s, ETA ${Math.round(p.etaSec)} s)\n`)) });
         bar?.stop();
-        if (opts.out) {
-          await mkdir(join(opts.out, 'credentials'), { recursive: true });
-          const manifest = join(opts.out, 'manifest.csv');
-          await writeFile(manifest, manifestHeader());
-          for await (const row of allRows(storage, batchId)) {
-            let url: string | null = null;
-            if (row.credentialId) {
-              const c = await storage.getCredential(row.credentialId);
-              if (c) {
-                url = issuing.verificationUrl(c);
-                await writeFile(join(opts.out, 'credentials', `${row.line}-${c.id.replace('urn:uuid:', '')}.jwt`), c.jwt + '\n');
-              }
-            }
-            await appendFile(manifest, manifestLine(row, url));
-          }
-        }
+        if (opts.out) await writeOutput(opts.out, kinds, { storage, issuing, batchId, rows: done.counts.issued + done.counts.invalid + done.counts.pending, progress: opts.progress !== false && process.stderr.isTTY });
         process.stdout.write(`batch ${batchId}: ${done.counts.issued} issued, ${done.counts.invalid} invalid, ${done.counts.pending} pending (${done.state})\n`);
         throw new CliExit(done.counts.invalid || done.counts.pending ? 1 : 0);
       } finally {
