@@ -98,7 +98,7 @@ describe('microcred batch (CLI, SQLite file)', () => {
     // The cohort was issued above: this run issues nothing new, and writes the files of every learner.
     const r = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'cohort.csv'), '--achievement', 'data-ethics-101', '--out', out, '--files', 'jwt,qr,png,svg', '--no-progress'], { env: cliEnv(dataDir), encoding: 'utf8' });
     expect(r.stdout).toMatch(/300 issued, 4 invalid, 0 pending \(done\)/);
-    expect(r.stderr).toMatch(/wrote 304 manifest row\(s\) and jwt, qr, png, svg files to .* \(\d+ rows\/s\)/);
+    expect(r.stderr).toMatch(/wrote the manifest and jwt, qr, png, svg files of 300 credential\(s\) to .* \(\d+ credentials\/s\)/);
     const jwts = readdirSync(join(out, 'credentials')).sort();
     expect(jwts).toHaveLength(300);
     expect(readdirSync(join(out, 'qr'))).toHaveLength(300);
@@ -114,6 +114,18 @@ describe('microcred batch (CLI, SQLite file)', () => {
       expect(unbakePng(readFileSync(join(out, 'badges', `${stem}.png`)))).toBe(jwt);
       expect(unbakeSvg(readFileSync(join(out, 'badges', `${stem}.svg`), 'utf8'))).toBe(jwt);
     }
+  });
+
+  it('an --out that cannot be written is a usage error before anything is issued', () => {
+    const notADir = join(dataDir, 'a-file');
+    writeFileSync(notADir, 'x');
+    writeFileSync(join(dataDir, 'one.csv'), cohort(1, 50_000, false));
+    const r = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'one.csv'), '--achievement', 'data-ethics-101', '--out', join(notADir, 'out')], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^microcred: MC_USAGE: cannot write to --out .*: ENOTDIR$/);
+    const db = new Database(join(dataDir, 'microcred.db'), { readonly: true });
+    expect((db.prepare("SELECT COUNT(*) AS n FROM batch_rows WHERE learner LIKE '%50000%'").get() as { n: number }).n).toBe(0);
+    db.close();
   });
 
   it('--files with an unknown kind is a usage error, before anything is read', () => {

@@ -8,6 +8,9 @@ import { verificationQrPng } from '../web/qr.js';
 import { bakedBadge } from '../web/wallet-page.js';
 import type { StoredCredential } from '../storage/types.js';
 
+/** What a learner's files are made from. */
+export type FileSource = Pick<StoredCredential, 'id' | 'jwt' | 'credential'>;
+
 export const LEARNER_FILE_KINDS = ['jwt', 'qr', 'png', 'svg'] as const;
 export type LearnerFileKind = (typeof LEARNER_FILE_KINDS)[number];
 
@@ -26,7 +29,7 @@ export function parseFileKinds(list: string): Set<LearnerFileKind> | null {
 }
 
 /** The files of one learner's credential (`line` is the row's line in the cohort file). */
-export async function learnerFiles(c: StoredCredential, verificationUrl: string, line: number, kinds: ReadonlySet<LearnerFileKind>): Promise<LearnerFile[]> {
+export async function learnerFiles(c: FileSource, verificationUrl: string, line: number, kinds: ReadonlySet<LearnerFileKind>): Promise<LearnerFile[]> {
   const stem = `${line}-${c.id.replace('urn:uuid:', '')}`;
   const out: LearnerFile[] = [];
   if (kinds.has('jwt')) out.push({ dir: 'credentials', name: `${stem}.jwt`, data: `${c.jwt}\n` });

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
@@ -11,8 +12,14 @@ import { openStorage } from '../../storage/index.js';
 import { createBatchJob, runBatchJob } from '../../batch/runner.js';
 import { CohortFileError } from '../../batch/rows.js';
 import { allRows, manifestHeader, manifestLine } from '../../batch/manifest.js';
-import { LEARNER_FILE_KINDS, learnerFiles, parseFileKinds, type LearnerFileKind } from '../../batch/files.js';
+import { LEARNER_FILE_KINDS, parseFileKinds, type LearnerFileKind } from '../../batch/files.js';
 import type { Storage } from '../../storage/types.js';
+import type { FilesTask } from '../../batch/files-worker.js';
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+
+// Compiled like the signing worker: src/cli/commands and dist/cli/commands sit three levels below the package.
+const FILES_WORKER = new URL('../../../dist/batch/files-worker.js', import.meta.url).href;
 import { CliExit } from '../output.js';
 
 interface BatchOptions {
@@ -29,42 +36,75 @@ interface BatchOptions {
 
 /**
  * The manifest and each learner's files, after issuing: a later step than signing, with its own
- * progress bar and rate (QR codes and baked badges cost more than signing a credential).
+ * progress bar and rate. The files are made on every core (QR codes and baked badges cost more
+ * than signing a credential); the manifest is written here, in row order.
  */
 async function writeOutput(
   out: string,
   kinds: ReadonlySet<LearnerFileKind>,
-  ctx: { storage: Storage; issuing: IssuingService; batchId: string; rows: number; progress: boolean },
+  ctx: { storage: Storage; issuing: IssuingService; batchId: string; rows: number; progress: boolean; threads?: number },
 ): Promise<void> {
-  for (const dir of new Set([...kinds].map((k) => (k === 'jwt' ? 'credentials' : k === 'qr' ? 'qr' : 'badges')))) await mkdir(join(out, dir), { recursive: true });
+  await mkdir(out, { recursive: true });
   const manifest = join(out, 'manifest.csv');
   await writeFile(manifest, manifestHeader());
   const bar = ctx.progress ? new SingleBar({ format: 'writing [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic) : null;
   bar?.start(ctx.rows, 0, { rate: 0 });
   const started = performance.now();
+  const rate = (n: number) => Math.round(n / Math.max((performance.now() - started) / 1000, 1e-3));
+  const threads = ctx.threads ?? Math.max(1, availableParallelism());
+  const pool = new Piscina({ filename: FILES_WORKER, maxThreads: threads, minThreads: threads, idleTimeout: 1000 });
+  const inFlight = new Set<Promise<number>>();
   let done = 0;
   let lines: string[] = [];
-  for await (const row of allRows(ctx.storage, ctx.batchId)) {
-    let url: string | null = null;
-    if (row.credentialId) {
-      const c = await ctx.storage.getCredential(row.credentialId);
-      if (c) {
-        url = ctx.issuing.verificationUrl(c);
-        for (const f of await learnerFiles(c, url, row.line, kinds)) await writeFile(join(out, f.dir, f.name), f.data);
+  let items: FilesTask['items'] = [];
+  let failure: unknown;
+  const dispatch = async () => {
+    if (failure !== undefined) throw failure;
+    if (items.length === 0) return;
+    const task = pool.run({ out, kinds: [...kinds], items } satisfies FilesTask) as Promise<number>;
+    items = [];
+    inFlight.add(task);
+    void task.then(
+      (n) => {
+        inFlight.delete(task);
+        done += n;
+        bar?.update(done, { rate: rate(done) });
+      },
+      (e: unknown) => {
+        inFlight.delete(task);
+        failure ??= e;
+      },
+    );
+    // A bounded number of tasks in flight: rows are read no faster than files are made.
+    if (inFlight.size >= threads * 2) await Promise.race(inFlight);
+  };
+  try {
+    for await (const row of allRows(ctx.storage, ctx.batchId)) {
+      let url: string | null = null;
+      if (row.credentialId) {
+        const c = await ctx.storage.getCredential(row.credentialId);
+        if (c) {
+          url = ctx.issuing.verificationUrl(c);
+          items.push({ source: { id: c.id, jwt: c.jwt, credential: c.credential }, url, line: row.line });
+          if (items.length >= 50) await dispatch();
+        }
+      }
+      lines.push(manifestLine(row, url));
+      // The manifest is appended a page at a time, not once per row.
+      if (lines.length >= 1000) {
+        await appendFile(manifest, lines.join(''));
+        lines = [];
       }
     }
-    lines.push(manifestLine(row, url));
-    // The manifest is appended a page at a time, not once per row.
-    if (lines.length >= 1000) {
-      await appendFile(manifest, lines.join(''));
-      lines = [];
-    }
-    done++;
-    bar?.update(done, { rate: Math.round(done / Math.max((performance.now() - started) / 1000, 1e-3)) });
+    await dispatch();
+    await Promise.allSettled([...inFlight]);
+    if (failure !== undefined) throw failure;
+    await appendFile(manifest, lines.join(''));
+  } finally {
+    await pool.destroy();
   }
-  await appendFile(manifest, lines.join(''));
   bar?.stop();
-  process.stderr.write(`wrote ${done} manifest row(s) and ${[...kinds].join(', ')} files to ${out} (${Math.round(done / Math.max((performance.now() - started) / 1000, 1e-3))} rows/s)\n`);
+  process.stderr.write(`wrote the manifest and ${[...kinds].join(', ')} files of ${done} credential(s) to ${out} (${rate(done)} credentials/s)\n`);
 }
 
 export function registerBatch(program: Command): void {
@@ -86,6 +126,15 @@ export function registerBatch(program: Command): void {
       if (!opts.resume && (!cohort || !opts.achievement)) throw new MicrocredError('MC_USAGE', 'give a cohort file and --achievement ID (or --resume BATCH_ID)');
       const kinds = parseFileKinds(opts.files);
       if (!kinds) throw new MicrocredError('MC_USAGE', `--files takes a comma-separated list of ${LEARNER_FILE_KINDS.join(', ')}`);
+      // An output folder that cannot be written is found before anything is issued.
+      if (opts.out) {
+        try {
+          await mkdir(opts.out, { recursive: true });
+          await access(opts.out, constants.W_OK);
+        } catch (e) {
+          throw new MicrocredError('MC_USAGE', `cannot write to --out ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+      }
       const threads = opts.threads === undefined ? undefined : Number(opts.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new MicrocredError('MC_USAGE', '--threads must be a positive whole number');
       const storage = await openStorage(config.databaseUrl);
@@ -125,7 +174,7 @@ export function registerBatch(program: Command): void {
         bar?.start(before.counts.pending + before.counts.issued, before.counts.issued, { rate: 0 });
         const done = await runBatchJob(deps, batchId, { actor: 'cli', ...(threads ? { threads } : {}), onProgress: (p) => (bar ? bar.update(p.issued, { rate: Math.round(p.rate) }) : process.stderr.write(`issued ${p.issued}/${p.total} (${Math.round(p.rate)}/s, ETA ${Math.round(p.etaSec)} s)\n`)) });
         bar?.stop();
-        if (opts.out) await writeOutput(opts.out, kinds, { storage, issuing, batchId, rows: done.counts.issued + done.counts.invalid + done.counts.pending, progress: opts.progress !== false && process.stderr.isTTY });
+        if (opts.out) await writeOutput(opts.out, kinds, { storage, issuing, batchId, rows: done.counts.issued, progress: opts.progress !== false && process.stderr.isTTY, ...(threads ? { threads } : {}) });
         process.stdout.write(`batch ${batchId}: ${done.counts.issued} issued, ${done.counts.invalid} invalid, ${done.counts.pending} pending (${done.state})\n`);
         throw new CliExit(done.counts.invalid || done.counts.pending ? 1 : 0);
       } finally {
