@@ -102,6 +102,8 @@ function learn(value: unknown, text: string, start: number, maxDepth: number): v
   // The caches key on this text anyway; keep it so the verifier does not serialize it again.
   textOf.set(achievement, achievementText);
   if (achievementText.length > MAX_TEXT || !holdsAt(text, achievementText, start)) return;
+  // Already known (its text was found, but the rest of this credential did not parse strictly).
+  if (known.some((k) => k.text === achievementText)) return;
   const depth = depthOf(achievement);
   if (depth + ACHIEVEMENT_DEPTH - 1 > maxDepth) return;
   const node = deepFreeze(JSON.parse(achievementText) as Record<string, unknown>);
