@@ -133,6 +133,9 @@ describe('microcred batch (CLI, SQLite file)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/MC_USAGE.*--files takes a comma-separated list of jwt, qr, png, svg/);
+    const noOut = spawnSync(process.execPath, [CLI, 'batch', join(dataDir, 'cohort.csv'), '--achievement', 'data-ethics-101', '--files', 'qr'], { env: cliEnv(dataDir), encoding: 'utf8' });
+    expect(noOut.status).toBe(2);
+    expect(noOut.stderr.trim()).toBe('microcred: MC_USAGE: --files needs --out DIR: the folder to write them to');
   });
 
   it('running the same cohort again issues nothing new: each learner gets the credential exactly once', () => {

@@ -17,10 +17,10 @@ import type { Storage } from '../../storage/types.js';
 import type { FilesTask } from '../../batch/files-worker.js';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { CliExit } from '../output.js';
 
 // Compiled like the signing worker: src/cli/commands and dist/cli/commands sit three levels below the package.
 const FILES_WORKER = new URL('../../../dist/batch/files-worker.js', import.meta.url).href;
-import { CliExit } from '../output.js';
 
 interface BatchOptions {
   achievement?: string;
@@ -121,11 +121,12 @@ export function registerBatch(program: Command): void {
     .option('--jsonl', 'the file is JSON Lines (one issuance body per line)')
     .option('--threads <n>', 'signing threads (default: all cores)')
     .option('--no-progress', 'no progress bar')
-    .action(async (cohort: string | undefined, opts: BatchOptions) => {
+    .action(async (cohort: string | undefined, opts: BatchOptions, command: Command) => {
       const config = cliConfig();
       if (!opts.resume && (!cohort || !opts.achievement)) throw new MicrocredError('MC_USAGE', 'give a cohort file and --achievement ID (or --resume BATCH_ID)');
       const kinds = parseFileKinds(opts.files);
       if (!kinds) throw new MicrocredError('MC_USAGE', `--files takes a comma-separated list of ${LEARNER_FILE_KINDS.join(', ')}`);
+      if (!opts.out && command.getOptionValueSource('files') === 'cli') throw new MicrocredError('MC_USAGE', '--files needs --out DIR: the folder to write them to');
       // An output folder that cannot be written is found before anything is issued.
       if (opts.out) {
         try {
