@@ -80,24 +80,23 @@ class TrackedView implements McView {
     this.declared = view.declared;
   }
   get credential() {
-    this.learnerRead = true;
-    return this.view.credential;
+    return this.#learner('credential');
   }
   get issuer() {
-    this.learnerRead = true;
-    return this.view.issuer;
+    return this.#learner('issuer');
   }
   get subject() {
-    this.learnerRead = true;
-    return this.view.subject;
+    return this.#learner('subject');
   }
   get record() {
-    this.learnerRead = true;
-    return this.view.record;
+    return this.#learner('record');
   }
   get now() {
+    return this.#learner('now');
+  }
+  #learner<K extends 'credential' | 'issuer' | 'subject' | 'record' | 'now'>(k: K): McView[K] {
     this.learnerRead = true;
-    return this.view.now;
+    return this.view[k];
   }
 }
 

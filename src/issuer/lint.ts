@@ -45,7 +45,7 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   // The built achievement is plain JSON with known text: the per-achievement caches apply.
   const part = builtAchievement(credential);
   problems.push(...(await checkJsonLdTermsCached(credential, part)));
-  const benchmark = evaluateBenchmarks(credential, part ? { now, alsoEvaluate: options.profiles ?? [], achievementKey: part.key } : { now, alsoEvaluate: options.profiles ?? [] });
+  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], ...(part ? { achievementKey: part.key } : {}) });
   for (const id of benchmark.unknown) {
     const declared = benchmark.declared.includes(id);
     problems.push({ path: declared ? '/credentialSubject/achievement/qualityBenchmark/profile' : '/', message: `unknown profile ${id}${declared ? '' : ' (asked for with --profile)'}; see microcred profiles`, code: 'MC_PROFILE_UNKNOWN' });

@@ -13,7 +13,7 @@ import { SCOPES, createToken, type Scope } from '../service/tokens.js';
 import type { Storage, StoredAchievement, StoredCredential, StoredToken } from '../storage/types.js';
 import { openApiDocument } from './openapi.js';
 import { problemHandler, sendProblem } from './problem.js';
-import { refuseHostileJson } from './json-body.js';
+import { strictJsonBody } from './json-body.js';
 import { LOG_REDACT, withoutQuery } from './logging.js';
 import { verificationRouter } from './verification.js';
 import { workerIdentity } from './cluster.js';
@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pinoHttp({ logger: log, redact: LOG_REDACT, serializers: { req: (req) => redactOfferSecrets(withoutQuery(req)) }, autoLogging: { ignore: (req) => req.url === '/health' } }));
   app.use(helmet({ contentSecurityPolicy: PAGE_CSP, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(compression());
-  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'], verify: refuseHostileJson }));
+  app.use(strictJsonBody(config.bodyLimit));
 
   const publicLimit = rateLimit({
     windowMs: 60_000,

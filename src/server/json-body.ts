@@ -1,24 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { parseStrictJson } from '../lib/strict-json.js';
 import { ServiceError } from '../service/issuing.js';
-
-/**
- * `verify` hook for `express.json` (issue #9): refuse a JSON request body nested deeper than
- * MAX_JSON_DEPTH (recursive code behind the handlers — JSON.stringify, JSON Schema validation,
- * JSON-LD — would overflow the stack and answer 500) or with duplicate member names (a request
- * that says two things) as 400 problem details. Invalid JSON is left to body-parser's own error.
- */
-export function refuseHostileJson(_req: IncomingMessage, _res: ServerResponse, body: Buffer, encoding: string | null): void {
-  let text: string;
-  try {
-    text = new TextDecoder(encoding ?? 'utf-8').decode(body);
-  } catch {
-    throw new ServiceError(415, 'MC_UNSUPPORTED_ENCODING', `unsupported charset "${String(encoding)}"; send UTF-8`);
-  }
-  const parsed = parseStrictJson(text);
-  if (!parsed.ok && parsed.code !== 'MC_JSON_INVALID') throw new ServiceError(400, parsed.code, `the request body is refused: ${parsed.message}`);
-}
 
 /** The media types read as JSON request bodies. */
 export const JSON_BODY_TYPES = ['application/json', 'application/*+json'];
@@ -27,9 +9,10 @@ const UTF8 = new TextDecoder('utf-8');
 const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
 
 /**
- * JSON request bodies with the same rules as `express.json` + `refuseHostileJson`, but decoded
- * and parsed once (issue #8: that pair decodes the body twice and runs JSON.parse twice, once
- * in the hook and once in body-parser). body-parser still reads the body: the size limit (413),
+ * JSON request bodies for every app (issues #8, #9): decoded and parsed once, strictly. Hostile
+ * JSON would reach recursive code behind the handlers (JSON.stringify, JSON Schema, JSON-LD) or
+ * say two things at once, so duplicate member names and nesting deeper than MAX_JSON_DEPTH are
+ * refused as 400 problem details. body-parser still reads the body: the size limit (413),
  * Content-Encoding inflation and the media-type match are its own. Then: a charset other than
  * UTF-8/16 is 415; an empty body is `{}`; a body that is not an object or array, invalid JSON,
  * a duplicate member name or nesting deeper than MAX_JSON_DEPTH is 400 problem details.

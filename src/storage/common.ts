@@ -101,8 +101,14 @@ export function checkChunkParts(credentials: ReadonlyArray<{ jwt: string }>, par
 export class PartCache {
   readonly #parts = new LRUCache<string, string>({ max: 64 });
 
-  get(hash: string): string | undefined {
-    return this.#parts.get(hash);
+  /** The part, read with `load` (and checked) when it is not cached. */
+  resolve(hash: string, load: (hash: string) => string | undefined): string {
+    const cached = this.#parts.get(hash);
+    if (cached !== undefined) return cached;
+    const text = load(hash);
+    if (text === undefined) throw new Error(`stored credential part ${hash} is missing`);
+    this.add(hash, text);
+    return text;
   }
 
   /** Remember a part read from the table, after checking it is the text its hash names. */

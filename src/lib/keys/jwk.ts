@@ -43,9 +43,9 @@ export function jwkThumbprint(jwk: Record<string, unknown>): string {
 const keyCache = new Map<string, KeyObject>();
 const KEY_CACHE_MAX = 1000;
 
-/** Import a public JWK as a node:crypto KeyObject (cached). Throws on malformed keys. */
 const importedFrozen = new WeakMap<object, KeyObject>();
 
+/** Import a public JWK as a node:crypto KeyObject (cached). Throws on malformed keys. */
 export function importPublicJwk(jwk: Record<string, unknown>): KeyObject {
   // A frozen JWK (a resolver's cached key) cannot change: remember its KeyObject by identity
   // and skip hashing the thumbprint on every verification.

@@ -751,16 +751,8 @@ class SqliteStorage implements Storage {
   readonly #parts = new PartCache();
 
   /** A shared part of packed credentials (better-sqlite3 reads synchronously: no preloading needed). */
-  #partText = (hash: string): string => {
-    let text = this.#parts.get(hash);
-    if (text === undefined) {
-      const row = this.#db.prepare('SELECT text FROM credential_parts WHERE hash = ?').get(hash) as { text: string } | undefined;
-      if (!row) throw new Error(`stored credential part ${hash} is missing`);
-      this.#parts.add(hash, row.text);
-      text = row.text;
-    }
-    return text;
-  };
+  #partText = (hash: string): string =>
+    this.#parts.resolve(hash, (h) => (this.#db.prepare('SELECT text FROM credential_parts WHERE hash = ?').get(h) as { text: string } | undefined)?.text);
 
   /** The batch write path runs these for every row: prepared once per store. */
   #batchStatements: BatchStatements | undefined;
