@@ -12,10 +12,11 @@ import { parseStrictJson } from '../src/lib/strict-json.js';
 import { isPackedJwt, packJwt, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
 import { knownAchievementText, parseCredentialJson } from '../src/verifier/known-achievements.js';
 import { validateAchievementCredential } from '../src/model/schema/validate.js';
-import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape } from '../src/lib/jsonld/expand.js';
+import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape, matchesShape } from '../src/lib/jsonld/expand.js';
 import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
 import { buildCredential, builtAchievement, prepareAchievement } from '../src/issuer/build.js';
-import { jwtPayload, serializePayload } from '../src/issuer/jwt/sign.js';
+import { encodeAround, jwtPayload, serializePayload } from '../src/issuer/jwt/sign.js';
+import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
 import { issueCredential } from '../src/issuer/index.js';
 import { createVerifier, type CheckResult } from '../src/verifier/index.js';
 import { NOW, asRequest, example, type Req } from './helpers/benchmark.js';
@@ -112,6 +113,33 @@ describe('the interned achievement', () => {
       { numRuns: 200 },
     );
   });
+
+  it('the payload encoded around the cached achievement is the plain base64url, at every alignment and with any characters', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', maxLength: 40 }), (before, after, achievementName) => {
+        const text = JSON.stringify({ name: achievementName });
+        const { head, mid, tail } = encodeAround(before, text, after);
+        expect(head + mid + tail).toBe(Buffer.from(before + text + after, 'utf8').toString('base64url'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('signs exactly the plain signing input: the JWT verifies and its payload is JSON.stringify of the credential\'s payload', async () => {
+    const { signer } = signerFor(keyFor('ES256'));
+    const publicKey = createPublicKey({ key: keyFor('ES256').publicJwk as JsonWebKey, format: 'jwk' });
+    // Names of 0, 1 and 2 bytes modulo 3 (multi-byte characters included) start the achievement at each alignment.
+    for (const name of ['A', 'Ab', 'Abc', 'é', 'éé', '日本', '😀x']) {
+      const r = example('in-ncrf-data-ethics.json');
+      r.credentialSubject.name = name;
+      const request = { ...asRequest(r), achievement: prepareAchievement(asRequest(r).achievement) };
+      const { jwt, credential } = await issueCredential(request, { signer });
+      const [h, p, sig] = jwt.split('.') as [string, string, string];
+      expect(Buffer.from(p, 'base64url').toString('utf8')).toBe(JSON.stringify(jwtPayload(credential)));
+      expect(Buffer.from(p, 'base64url').toString('base64url')).toBe(p);
+      expect(cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))).toBe(true);
+    }
+  });
 });
 
 describe('OB 3.0 schema: the achievement validated once per content', () => {
@@ -160,6 +188,34 @@ describe('JSON-LD shape', () => {
     expect(jsonLdShape(forged)).not.toBe(jsonLdShape(honest));
     await checkJsonLdTermsCached(honest);
     expect((await checkJsonLdTermsCached(forged)).map((p) => p.code)).toContain('MC_JSONLD_UNDEFINED_TERM');
+  });
+
+  it('a document matches a shape in place exactly when its own shape equals it (property)', () => {
+    // Few names and values, so that equal and nearly equal shapes come up often.
+    const { doc } = fc.letrec((tie) => ({
+      doc: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom(null, true, 0, 12, 'x', 'https:x', 'a:b', '', 'Profile', 'ProfileX'),
+        fc.array(tie('doc'), { maxLength: 4 }),
+        fc.dictionary(fc.constantFrom('type', '@context', 'id', 'a', 'b', 'name\u0000s', 'é', 'k'.repeat(12)), tie('doc'), { maxKeys: 4 }),
+      ),
+    }));
+    fc.assert(
+      fc.property(doc, doc, (a, b) => {
+        expect(matchesShape(a, jsonLdShape(a))).toBe(true);
+        expect(matchesShape(a, jsonLdShape(b))).toBe(jsonLdShape(a) === jsonLdShape(b));
+        // A shape that stops early or runs on never matches.
+        const shape = jsonLdShape(a);
+        expect(matchesShape(a, shape.slice(0, -1))).toBe(false);
+        expect(matchesShape(a, `${shape},`)).toBe(false);
+      }),
+      { numRuns: 3000 },
+    );
+    const credential = buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW });
+    const part = builtAchievement(credential)!;
+    expect(matchesShape(credential, jsonLdShape(credential, part), part)).toBe(true);
+    expect(matchesShape(credential, jsonLdShape(credential, part))).toBe(false);
+    expect(matchesShape({ ...credential, validFrom: 5 }, jsonLdShape(credential, part), part)).toBe(false);
   });
 
   it('absolute IRIs are told from other strings as RFC 3986 says (property)', () => {

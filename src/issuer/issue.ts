@@ -1,4 +1,4 @@
-import { MicrocredError } from '../errors.js';
+import { MicrocredError, type Problem } from '../errors.js';
 import type { Credential } from './build.js';
 import { jwtPayload, signCredentialJwt, signJwtPayload } from './jwt/sign.js';
 import { assertDataIntegritySigner, signCredentialDataIntegrity } from './di/sign.js';
@@ -59,14 +59,16 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   const lint = await lintRequest(request, { issuerId, signer: options.signer, now: options.now ?? new Date() });
   const credential = lint.credential!;
   if (lint.problems.length) throw new MicrocredError('MC_CREDENTIAL_INVALID', `the credential would not be valid Open Badges 3.0: ${lint.problems.length} problem(s)`, { problems: lint.problems });
-  const rules = lint.benchmark!.reports.flatMap((r) => r.rules.map((rule) => ({ profile: r.profile, rule })));
-  const failed = rules.filter((x) => x.rule.status === 'failed');
-  if (failed.length) {
-    throw new MicrocredError('MC_BENCHMARK_FAILED', `the credential fails ${failed.length} quality-benchmark rule(s) of the profiles it claims`, {
-      problems: failed.map(({ profile, rule }) => ({ path: `${profile}/${rule.id}`, message: `${rule.message}${rule.detail ? ` (${rule.detail})` : ''}`, code: rule.id })),
-    });
+  // A plain loop: this runs once per credential of a cohort, over every rule of every profile.
+  const failed: Problem[] = [];
+  const warnings: RuleOutcome[] = [];
+  for (const report of lint.benchmark!.reports) {
+    for (const rule of report.rules) {
+      if (rule.status === 'failed') failed.push({ path: `${report.profile}/${rule.id}`, message: `${rule.message}${rule.detail ? ` (${rule.detail})` : ''}`, code: rule.id });
+      else if (rule.status === 'warning') warnings.push(rule);
+    }
   }
-  const warnings = rules.filter((x) => x.rule.status === 'warning').map((x) => x.rule);
+  if (failed.length) throw new MicrocredError('MC_BENCHMARK_FAILED', `the credential fails ${failed.length} quality-benchmark rule(s) of the profiles it claims`, { problems: failed });
   if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
   const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});
   if (format === 'di') return { credential: secured, jwt: null, warnings };

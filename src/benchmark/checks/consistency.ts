@@ -86,7 +86,11 @@ export function levelCopy(view: McView): CheckVerdict {
   return problems.length ? { result: 'fail', detail: problems.join('; ') } : { result: 'pass' };
 }
 
-const time = (v: unknown): number | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined);
+const time = (v: unknown): number | undefined => {
+  if (typeof v !== 'string') return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t;
+};
 
 export function dateOrder(view: McView): CheckVerdict {
   const start = time(view.subject.activityStartDate);

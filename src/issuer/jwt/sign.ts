@@ -2,6 +2,7 @@ import { encodeBase64url } from '../../lib/base64url.js';
 import { parseDateTimeZ, toSeconds } from '../../verifier/checks/dates.js';
 import type { Signer } from '../signer.js';
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { achievementText, type Credential } from '../build.js';
 
 /** The VC-JWT payload: the credential itself plus the registered claims OB 3.0 requires. */
@@ -36,13 +37,81 @@ export interface SignedJwtParts {
 }
 
 export async function signJwtPayloadParts(payloadObject: Record<string, unknown>, signer: Signer): Promise<SignedJwtParts> {
-  const header = encodeBase64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }));
+  const header = headerB64(signer);
   const parts = payloadParts(payloadObject);
-  const payload = encodeBase64url(parts.length === 1 ? parts[0] : parts[0] + parts[1] + parts[2]);
-  const signingInput = `${header}.${payload}`;
-  const signature = signer.signSync ? signer.signSync(Buffer.from(signingInput, 'ascii')) : await signer.sign(Buffer.from(signingInput, 'ascii'));
-  const jwt = `${signingInput}.${encodeBase64url(signature)}`;
-  return parts.length === 1 ? { jwt } : { jwt, split: { before: parts[0], achievement: parts[1], after: parts[2] } };
+  if (parts.length === 1) {
+    const signingInput = `${header}.${encodeBase64url(parts[0])}`;
+    const signature = signer.signSync ? signer.signSync(Buffer.from(signingInput, 'ascii')) : await signer.sign(Buffer.from(signingInput, 'ascii'));
+    return { jwt: `${signingInput}.${encodeBase64url(signature)}` };
+  }
+  const [before, text, after] = parts;
+  const payload = encodeAround(before, text, after);
+  // The signing input written once into one buffer: no joined payload text, no second copy.
+  const input = Buffer.allocUnsafe(header.length + 1 + payload.head.length + payload.mid.length + payload.tail.length);
+  let at = input.write(header, 0, 'latin1');
+  input[at++] = 0x2e; // '.'
+  at += input.write(payload.head, at, 'latin1');
+  at += input.write(payload.mid, at, 'latin1');
+  input.write(payload.tail, at, 'latin1');
+  const signature = signer.signSync ? signer.signSync(input) : await signer.sign(input);
+  const jwt = `${header}.${payload.head}${payload.mid}${payload.tail}.${encodeBase64url(signature)}`;
+  return { jwt, split: { before, achievement: text, after } };
+}
+
+/** The protected header, per algorithm and key id (a process signs with a handful of keys). */
+const headers = new Map<string, string>();
+function headerB64(signer: Signer): string {
+  const id = `${signer.alg}\u0000${signer.kid}`;
+  let header = headers.get(id);
+  if (header === undefined) {
+    if (headers.size >= 64) headers.clear();
+    headers.set(id, (header = encodeBase64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }))));
+  }
+  return header;
+}
+
+/**
+ * An achievement's UTF-8 bytes, and the base64url of its longest run of whole 3-byte groups when
+ * the run starts at byte 0, 1 or 2. base64 encodes 3 bytes at a time, so the encoding of
+ * `before + achievement + after` is the encoding of `before` plus the achievement's first k bytes
+ * (k making that a whole number of groups), then the cached run for k, then the rest: a cohort's
+ * credentials encode the achievement, the largest part of the payload, once.
+ */
+interface AlignedPart {
+  text: string;
+  bytes: Buffer;
+  runs: [string, string, string];
+}
+const alignedParts = new LRUCache<string, AlignedPart>({ max: 16 });
+let lastAligned: AlignedPart | undefined;
+
+function alignedPart(text: string): AlignedPart {
+  if (lastAligned !== undefined && lastAligned.text === text) return lastAligned;
+  let part = alignedParts.get(text);
+  if (!part) {
+    const bytes = Buffer.from(text, 'utf8');
+    const run = (k: number) => bytes.toString('base64url', k, k + Math.max(0, Math.floor((bytes.length - k) / 3) * 3));
+    part = { text, bytes, runs: [run(0), run(1), run(2)] };
+    alignedParts.set(text, part);
+  }
+  return (lastAligned = part);
+}
+
+/** base64url(before + text + after) in three pieces, the middle one from the cache. Exported for tests. */
+export function encodeAround(before: string, text: string, after: string): { head: string; mid: string; tail: string } {
+  const part = alignedPart(text);
+  const lead = Buffer.byteLength(before, 'utf8');
+  const k = Math.min((3 - (lead % 3)) % 3, part.bytes.length) as 0 | 1 | 2;
+  const mid = part.runs[k];
+  const restAt = k + (mid.length / 4) * 3;
+  const head = Buffer.allocUnsafe(lead + k);
+  head.write(before, 0, 'utf8');
+  part.bytes.copy(head, lead, 0, k);
+  const afterLength = Buffer.byteLength(after, 'utf8');
+  const tail = Buffer.allocUnsafe(part.bytes.length - restAt + afterLength);
+  part.bytes.copy(tail, 0, restAt);
+  tail.write(after, part.bytes.length - restAt, 'utf8');
+  return { head: head.toString('base64url'), mid, tail: tail.toString('base64url') };
 }
 
 /** signCredentialJwt, with the payload split around the achievement (see SignedJwtParts). */

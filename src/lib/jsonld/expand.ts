@@ -65,6 +65,65 @@ function shapeOf(v: unknown, key: string, part: ShapePart | undefined): string {
   return typeof v === 'number' ? '0' : 'b';
 }
 
+/**
+ * Whether `v` has exactly the shape `shape` (as jsonLdShape writes it), without building the
+ * string: a cohort's documents mostly repeat the last shape, and building it allocated more than
+ * everything else on the issue path. Returns the index in `shape` after v's shape, or -1.
+ */
+export function matchesShape(v: unknown, shape: string, part?: ShapePart): boolean {
+  return matchAt(v, '', part, shape, 0) === shape.length;
+}
+
+function matchAt(v: unknown, key: string, part: ShapePart | undefined, shape: string, at: number): number {
+  if (at < 0) return -1;
+  if (v === null) return shape.charCodeAt(at) === 110 /* n */ ? at + 1 : -1;
+  if (typeof v === 'object') {
+    if (part !== undefined && v === part.node) {
+      const token = partShapes.get(part.key);
+      return token !== undefined && shape.startsWith(token, at) ? at + token.length : -1;
+    }
+    if (Array.isArray(v)) {
+      if (shape.charCodeAt(at) !== 91 /* [ */) return -1;
+      at++;
+      for (const x of v) {
+        at = matchAt(x, key, part, shape, at);
+        if (at < 0 || shape.charCodeAt(at) !== 44 /* , */) return -1;
+        at++;
+      }
+      return shape.charCodeAt(at) === 93 /* ] */ ? at + 1 : -1;
+    }
+    if (shape.charCodeAt(at) !== 123 /* { */) return -1;
+    at++;
+    for (const k in v) {
+      at = matchInt(shape, at, k.length);
+      if (at < 0 || shape.charCodeAt(at) !== 0 || !shape.startsWith(k, at + 1)) return -1;
+      at = matchAt((v as Record<string, unknown>)[k], k, part, shape, at + 1 + k.length);
+      if (at < 0 || shape.charCodeAt(at) !== 44) return -1;
+      at++;
+    }
+    return shape.charCodeAt(at) === 125 /* } */ ? at + 1 : -1;
+  }
+  if (typeof v === 'string') {
+    if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') {
+      if (shape.charCodeAt(at) !== 34 /* " */) return -1;
+      at = matchInt(shape, at + 1, v.length);
+      if (at < 0 || shape.charCodeAt(at) !== 34 || !shape.startsWith(v, at + 1)) return -1;
+      return at + 1 + v.length;
+    }
+    return shape.charCodeAt(at) === (isAbsoluteIri(v) ? 105 /* i */ : 115) /* s */ ? at + 1 : -1;
+  }
+  return shape.charCodeAt(at) === (typeof v === 'number' ? 48 /* 0 */ : 98) /* b */ ? at + 1 : -1;
+}
+
+/** The decimal digits of n (a non-negative integer) at `at`, as String(n) writes them. */
+function matchInt(shape: string, at: number, n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  const end = at + digits;
+  for (let i = end - 1, x = n; i >= at; i--, x = Math.floor(x / 10)) if (shape.charCodeAt(i) !== 48 + (x % 10)) return -1;
+  return end;
+}
+
 /** Starts with a URI scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"). */
 function isAbsoluteIri(s: string): boolean {
   const first = s.charCodeAt(0) | 32;
@@ -82,10 +141,9 @@ const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
 export async function checkJsonLdTermsCached(document: Record<string, unknown>, part?: ShapePart): Promise<Problem[]> {
+  // A cohort's credentials usually share the last shape: checked in place, with no shape built.
+  if (last !== undefined && matchesShape(document, last.shape, part)) return last.problems;
   const shape = jsonLdShape(document, part);
-  // A cohort's credentials usually share the last shape: comparing with it is a memory compare,
-  // where the cache lookup would first hash the whole (fresh) shape string.
-  if (last !== undefined && last.shape === shape) return last.problems;
   let problems = shapeCache.get(shape);
   if (!problems) {
     problems = await checkJsonLdTerms(document);
