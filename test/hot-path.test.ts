@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeBase64url } from '../src/lib/base64url.js';
+import { assignOwn, copyOwn } from '../src/lib/copy.js';
 import { parseStrictJson } from '../src/lib/strict-json.js';
 import { isPackedJwt, packJwt, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
 import { knownAchievementText, parseCredentialJson } from '../src/verifier/known-achievements.js';
@@ -139,6 +140,25 @@ describe('the interned achievement', () => {
       expect(Buffer.from(p, 'base64url').toString('base64url')).toBe(p);
       expect(cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))).toBe(true);
     }
+  });
+});
+
+describe('shallow copies without spread', () => {
+  it('copyOwn and assignOwn give what spread gives: the same keys, values and order, and __proto__ as an own property (property)', () => {
+    const keys = fc.constantFrom('type', 'id', '__proto__', 'constructor', 'a', 'b', '0', '10', 'é');
+    const object = fc.dictionary(keys, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 6 }).map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
+    fc.assert(
+      fc.property(object, object, (a, b) => {
+        const copy = copyOwn(a);
+        expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+        expect(Object.entries(copy)).toEqual(Object.entries({ ...a }));
+        const merged = assignOwn(copyOwn(a), b);
+        expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+        expect(Object.entries(merged)).toEqual(Object.entries({ ...a, ...b }));
+        expect(JSON.stringify(merged)).toBe(JSON.stringify({ ...a, ...b }));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

@@ -14,6 +14,7 @@ import type { IssuanceRequest } from '../issuer/request.js';
 import type { PrivateJwk } from '../issuer/keys/generate.js';
 import { statusEntries } from '../issuer/status-list.js';
 import { MicrocredError, type Problem } from '../errors.js';
+import { copyOwn } from '../lib/copy.js';
 
 export interface WorkerSetup {
   privateJwk: PrivateJwk | null;
@@ -75,8 +76,14 @@ const signer = setup?.privateJwk ? createLocalSigner(setup.privateJwk, setup.kid
 // Every row carries the same achievement: built once per worker, not once per row.
 const achievement = setup ? prepareAchievement(setup.achievement) : undefined;
 
-function requestFor(body: Record<string, unknown>): IssuanceRequest {
-  return { ...(body as Partial<IssuanceRequest>), issuer: setup.issuerProfile, achievement } as IssuanceRequest;
+/** The row's request in the shape it is issued in. Copied key by key: see src/lib/copy.ts. */
+function requestFor(body: Record<string, unknown>, id: string, credentialStatus: IssuanceRequest['credentialStatus']): IssuanceRequest {
+  const request = copyOwn(body);
+  request.issuer = setup.issuerProfile;
+  request.achievement = achievement;
+  request.id = id;
+  request.credentialStatus = credentialStatus;
+  return request as unknown as IssuanceRequest;
 }
 
 let lastPart: CredentialPart | undefined;
@@ -98,7 +105,7 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
   if (task.kind === 'lint') {
     for (const row of task.rows) {
       // Validated in exactly the shape it will be issued in: an id and status entries of the same form.
-      const report = await lintRequest({ ...requestFor(row.body), id: PLACEHOLDER_ID, credentialStatus: statusEntries(task.listBase, 0) }, { issuerId: setup.issuerId, now });
+      const report = await lintRequest(requestFor(row.body, PLACEHOLDER_ID, statusEntries(task.listBase, 0)), { issuerId: setup.issuerId, now });
       const failed = report.benchmark?.reports.flatMap((r) => r.rules.filter((x) => x.status === 'failed').map((x) => ({ path: `${r.profile}/${x.id}`, message: `${x.message}${x.detail ? ` (${x.detail})` : ''}`, code: x.id }))) ?? [];
       out.push(report.ok ? { line: row.line, ok: true, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
     }
@@ -110,7 +117,7 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
       // The row passed the full pipeline (schema, JSON-LD terms, quality benchmarks) in this very
       // shape when the batch was validated; only the id, status index and date differ now. The
       // verifier's structural checks still run on the final credential before it is signed.
-      const credential = buildCredential({ ...requestFor(JSON.parse(row.bodyJson) as Record<string, unknown>), id: row.id, credentialStatus: statusEntries(task.listBase, row.index) }, { issuerId: setup.issuerId, now });
+      const credential = buildCredential(requestFor(JSON.parse(row.bodyJson) as Record<string, unknown>, row.id, statusEntries(task.listBase, row.index)), { issuerId: setup.issuerId, now });
       const problems = checkBuiltCredential(credential, signer);
       if (problems.length) {
         out.push({ line: row.line, ok: false, problems });

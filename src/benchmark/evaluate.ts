@@ -13,7 +13,7 @@ export interface EvaluateOptions {
    * from text, or built by the issuer from its own serialization). Rules that, when run, read
    * nothing but the achievement are then evaluated once per achievement (see `evaluateProfile`).
    */
-  achievementKey?: string;
+  achievementKey?: string | undefined;
 }
 
 export interface BenchmarkResult {

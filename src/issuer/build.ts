@@ -5,6 +5,7 @@ import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, QB_CONTEXT_URL, Q
 import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
 import type { IssuanceRequest } from './request.js';
 import { deepFreeze } from '../lib/deep-freeze.js';
+import { assignOwn, copyOwn } from '../lib/copy.js';
 
 export interface BuildOptions {
   issuerId: string;
@@ -16,9 +17,14 @@ export type Credential = Record<string, unknown> & { id: string; validFrom: stri
 /** OB 3.0 serializes multi-valued properties as arrays even when they hold one value. */
 const asArray = <T>(v: T | T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
 
-function withType(obj: Record<string, unknown>, type: string): Record<string, unknown> {
-  const types = asArray(obj.type as string | string[] | undefined) ?? [];
-  return { ...obj, type: types.includes(type) ? types : [type, ...types] };
+/** A copy of obj whose type includes `type` (first when added). */
+const withType = (obj: Record<string, unknown>, type: string): Record<string, unknown> => addType(copyOwn(obj), type);
+
+/** Make out's type include `type` (first when added), in place: out is a fresh copy. */
+function addType(out: Record<string, unknown>, type: string): Record<string, unknown> {
+  const types = asArray(out.type as string | string[] | undefined) ?? [];
+  out.type = types.includes(type) ? types : [type, ...types];
+  return out;
 }
 
 /** Date-times are written with second precision so that `nbf` equals `validFrom` exactly. */
@@ -41,7 +47,7 @@ function buildAchievement(a: Record<string, unknown>): Record<string, unknown> {
     });
   }
   if (out.creator && typeof out.creator === 'object') out.creator = withType(out.creator as Record<string, unknown>, 'Profile');
-  if (out.qualityBenchmark && typeof out.qualityBenchmark === 'object') out.qualityBenchmark = { type: 'QualityBenchmark', ...(out.qualityBenchmark as object) };
+  if (out.qualityBenchmark && typeof out.qualityBenchmark === 'object') out.qualityBenchmark = assignOwn({ type: 'QualityBenchmark' }, out.qualityBenchmark);
   return out;
 }
 
@@ -62,7 +68,7 @@ function saltHex(): string {
 }
 
 function buildIdentifier(item: Record<string, unknown>): Record<string, unknown> {
-  if (typeof item.identityHash === 'string') return { ...item, type: 'IdentityObject' };
+  if (typeof item.identityHash === 'string') return assignOwn(copyOwn(item), { type: 'IdentityObject' });
   const plaintext = String(item.identifier);
   if (item.hashed === false) return { type: 'IdentityObject', identityType: item.identityType, hashed: false, identityHash: plaintext };
   // A fresh salt per credential stops anyone linking a learner's badges by hash.
@@ -124,15 +130,17 @@ export function builtAchievement(credential: Record<string, unknown>): { node: R
 export function buildCredential(request: IssuanceRequest, options: BuildOptions): Credential {
   const { issuerId, now } = options;
   const cs = request.credentialSubject;
-  const subject: Record<string, unknown> = withType({ ...cs }, 'AchievementSubject');
+  const subject: Record<string, unknown> = withType(cs, 'AchievementSubject');
   if (cs.identifier !== undefined) subject.identifier = (asArray(cs.identifier) as unknown as Array<Record<string, unknown>>).map(buildIdentifier);
   if (cs.result !== undefined) subject.result = (asArray(cs.result) as Array<Record<string, unknown>>).map((r) => withType(r, 'Result'));
   subject.achievement = prepareAchievement(request.achievement);
-  if (cs.qualityBenchmarkRecord && typeof cs.qualityBenchmarkRecord === 'object') subject.qualityBenchmarkRecord = { type: 'QualityBenchmarkRecord', ...(cs.qualityBenchmarkRecord as object) };
+  if (cs.qualityBenchmarkRecord && typeof cs.qualityBenchmarkRecord === 'object') subject.qualityBenchmarkRecord = assignOwn({ type: 'QualityBenchmarkRecord' }, cs.qualityBenchmarkRecord);
   // Using the extension means declaring it: its context and its schema (OB 3.0 §Extending the Data Model).
   const usesExtension = (subject.achievement as Record<string, unknown>).qualityBenchmark !== undefined || subject.qualityBenchmarkRecord !== undefined;
 
-  const issuer = withType({ ...(request.issuer ?? {}), id: issuerId }, 'Profile');
+  const issuer = copyOwn(request.issuer ?? {});
+  issuer.id = issuerId;
+  addType(issuer, 'Profile');
   const extraContexts = [...(request['@context'] ?? []), ...(usesExtension ? [QB_CONTEXT_URL] : [])].filter((c, i, all) => c !== VC_V2_CONTEXT && c !== OB3_CONTEXT && c !== OB3_EXTENSIONS_CONTEXT && all.indexOf(c) === i);
   const credential: Record<string, unknown> = {
     '@context': [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, ...extraContexts],

@@ -3,7 +3,7 @@ import { validateAchievementCredential } from '../model/schema/validate.js';
 import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
 import { parseDateTimeZ } from '../verifier/checks/dates.js';
 import { builtAchievement, type Credential } from './build.js';
-import type { Signer } from './signer.js';
+import { signerDid, type Signer } from './signer.js';
 
 /**
  * Check the built credential with the verifier's own structural checks, so nothing is signed
@@ -20,7 +20,7 @@ export function checkBuiltCredential(credential: Credential, signer: Signer | nu
   if (!from && !flagged('/validFrom')) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
   if (credential.validUntil !== undefined && !until && !flagged('/validUntil')) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
   if (from && until && until <= from) problems.push({ path: '/validUntil', message: 'must be after validFrom' });
-  const kidDid = signer?.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
+  const kidDid = signer ? signerDid(signer) : undefined;
   if (kidDid !== undefined && kidDid !== credential.issuer.id) {
     problems.push({ path: '/issuer/id', message: `the signing key belongs to ${kidDid}, not to the issuer ${credential.issuer.id}; verifiers would reject it as not bound to the issuer` });
   }

@@ -3,7 +3,7 @@ import type { Credential } from './build.js';
 import { jwtPayload, signCredentialJwt, signJwtPayload } from './jwt/sign.js';
 import { assertDataIntegritySigner, signCredentialDataIntegrity } from './di/sign.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
-import type { Signer } from './signer.js';
+import { signerDid, type Signer } from './signer.js';
 import { lintRequest } from './lint.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 
@@ -34,11 +34,6 @@ export interface IssuedCredential {
   warnings: RuleOutcome[];
 }
 
-/** The issuer id a signer can speak for without further configuration. */
-function defaultIssuerId(signer: Signer): string | undefined {
-  return signer.kid.startsWith('did:') ? signer.kid.split('#')[0] : undefined;
-}
-
 /**
  * Build, check and sign one credential (by default as a VC-JWT). Throws MicrocredError listing
  * every problem.
@@ -52,7 +47,7 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   if (format !== 'jwt') assertDataIntegritySigner(options.signer);
   const shape = checkRequestShape(request);
   if (shape.length) throw new MicrocredError('MC_REQUEST_INVALID', `the issuance request has ${shape.length} problem(s)`, { problems: shape });
-  const issuerId = options.issuerId ?? request.issuer?.id ?? defaultIssuerId(options.signer);
+  const issuerId = options.issuerId ?? request.issuer?.id ?? signerDid(options.signer);
   if (!issuerId) {
     throw new MicrocredError('MC_REQUEST_INVALID', 'no issuer id: give issuer.id (or --issuer) when the key is not a DID key', { problems: [{ path: '/issuer/id', message: 'required when the signing key is not a did:key/did:jwk' }] });
   }

@@ -5,7 +5,7 @@ import { validateExtensionSchemas } from '../model/schema/validate.js';
 import { buildCredential, builtAchievement, type Credential } from './build.js';
 import { checkBuiltCredential } from './check.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
-import type { Signer } from './signer.js';
+import { signerDid, type Signer } from './signer.js';
 
 export interface LintOptions {
   /** Issuer id to build with; a placeholder when linting without a key. */
@@ -35,7 +35,7 @@ const LINT_ISSUER = 'urn:microcred:lint-issuer';
 export async function lintRequest(request: IssuanceRequest, options: LintOptions = {}): Promise<LintReport> {
   const shape = [...checkRequestShape(request), ...checkPlaintextIdentifiers(request)];
   if (shape.length) return { credential: null, problems: shape, benchmark: null, ok: false };
-  const issuerId = options.issuerId ?? request.issuer?.id ?? (options.signer?.kid.startsWith('did:') ? options.signer.kid.split('#')[0] : undefined) ?? LINT_ISSUER;
+  const issuerId = options.issuerId ?? request.issuer?.id ?? (options.signer ? signerDid(options.signer) : undefined) ?? LINT_ISSUER;
   const now = options.now ?? new Date();
   const credential = buildCredential(request, { issuerId, now });
   const problems = [
@@ -45,7 +45,7 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   // The built achievement is plain JSON with known text: the per-achievement caches apply.
   const part = builtAchievement(credential);
   problems.push(...(await checkJsonLdTermsCached(credential, part)));
-  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], ...(part ? { achievementKey: part.key } : {}) });
+  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], achievementKey: part?.key });
   for (const id of benchmark.unknown) {
     const declared = benchmark.declared.includes(id);
     problems.push({ path: declared ? '/credentialSubject/achievement/qualityBenchmark/profile' : '/', message: `unknown profile ${id}${declared ? '' : ' (asked for with --profile)'}; see microcred profiles`, code: 'MC_PROFILE_UNKNOWN' });

@@ -19,6 +19,14 @@ export interface Signer {
   signSync?(data: Uint8Array): Uint8Array;
 }
 
+/** The DID a signer's key belongs to (its kid without the fragment), or undefined for a non-DID kid. */
+export function signerDid(signer: Signer): string | undefined {
+  const { kid } = signer;
+  if (!kid.startsWith('did:')) return undefined;
+  const hash = kid.indexOf('#');
+  return hash === -1 ? kid : kid.slice(0, hash);
+}
+
 /** A Signer backed by a private JWK held in this process. */
 export function createLocalSigner(privateJwk: PrivateJwk, kid: string): Signer {
   const alg = algorithmForJwk(privateJwk);

@@ -3,11 +3,13 @@ import { parseDateTimeZ, toSeconds } from '../../verifier/checks/dates.js';
 import type { Signer } from '../signer.js';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { assignOwn, copyOwn } from '../../lib/copy.js';
 import { achievementText, type Credential } from '../build.js';
 
 /** The VC-JWT payload: the credential itself plus the registered claims OB 3.0 requires. */
 export function jwtPayload(credential: Credential): Record<string, unknown> {
-  const payload: Record<string, unknown> = { ...credential, iss: credential.issuer.id };
+  const payload = copyOwn(credential);
+  payload.iss = credential.issuer.id;
   const subjectId = (credential.credentialSubject as { id?: unknown }).id;
   if (typeof subjectId === 'string') payload.sub = subjectId;
   payload.nbf = toSeconds(parseDateTimeZ(credential.validFrom)!);
@@ -136,7 +138,9 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
   const subject = payload.credentialSubject as Record<string, unknown> | undefined;
   const text = subject && !Array.isArray(subject) ? achievementText(subject.achievement) : undefined;
   if (text === undefined) return [JSON.stringify(payload)];
-  const json = JSON.stringify({ ...payload, credentialSubject: { ...subject, achievement: MARK_VALUE } });
+  const marked = copyOwn(subject!);
+  marked.achievement = MARK_VALUE;
+  const json = JSON.stringify(assignOwn(copyOwn(payload), { credentialSubject: marked }));
   const at = json.indexOf(MARK);
   if (at === -1 || json.indexOf(MARK, at + 1) !== -1) return [JSON.stringify(payload)];
   return [json.slice(0, at), text, json.slice(at + MARK.length)];

@@ -18,7 +18,7 @@ function summary(r: ProfileReport): string {
  * each carrying every rule's outcome so a verification page can explain it.
  */
 export function checkBenchmarks(credential: Record<string, unknown>, now: Date, requireProfiles: readonly string[], achievementKey?: string): CheckResult[] {
-  const evaluation = evaluateBenchmarks(credential, { now, ...(achievementKey === undefined ? {} : { achievementKey }) });
+  const evaluation = evaluateBenchmarks(credential, { now, achievementKey });
   const out: CheckResult[] = evaluation.reports.map((r) =>
     result('benchmark', r.status, r.status === 'failed' ? 'MC_BENCHMARK_FAILED' : r.status === 'warning' ? 'MC_BENCHMARK_WARNINGS' : 'MC_OK', summary(r), r),
   );
