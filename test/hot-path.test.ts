@@ -12,7 +12,7 @@ import { assignOwn, copyOwn } from '../src/lib/copy.js';
 import { parseStrictJson } from '../src/lib/strict-json.js';
 import { isPackedJwt, packJwt, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
 import { knownAchievementText, parseCredentialJson } from '../src/verifier/known-achievements.js';
-import { validateAchievementCredential } from '../src/model/schema/validate.js';
+import { validateAchievementCredential, validateExtensionSchemas } from '../src/model/schema/validate.js';
 import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape, matchesShape } from '../src/lib/jsonld/expand.js';
 import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
 import { buildCredential, builtAchievement, prepareAchievement } from '../src/issuer/build.js';
@@ -179,6 +179,32 @@ describe('OB 3.0 schema: the achievement validated once per content', () => {
       const expected = validateAchievementCredential(structuredClone(doc));
       // Twice: once filling the per-achievement cache, once reading it.
       for (let i = 0; i < 2; i++) expect(validateAchievementCredential(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
+      expect(expected.length === 0, name).toBe(name === 'valid');
+    }
+  });
+});
+
+describe('extension schema: the achievement validated once per content', () => {
+  it('gives the full extension schema\'s verdict and problems, whether the achievement\'s qualityBenchmark or the learner\'s record is wrong', () => {
+    const base = () => structuredClone(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW })) as Req;
+    const cases: Array<[string, (c: Req) => void]> = [
+      ['valid', () => {}],
+      ['qualityBenchmark.profile is not an array', (c) => (c.credentialSubject.achievement.qualityBenchmark.profile = 'IN-NCRF')],
+      ['qualityBenchmark with an unknown member', (c) => (c.credentialSubject.achievement.qualityBenchmark.unknownMember = 1)],
+      ['qualityBenchmark is not an object', (c) => (c.credentialSubject.achievement.qualityBenchmark = 'x')],
+      ['record with a wrong identityVerified', (c) => (c.credentialSubject.qualityBenchmarkRecord.identityVerified = 'yes')],
+      ['both wrong', (c) => {
+        c.credentialSubject.achievement.qualityBenchmark.creditValue = -1;
+        c.credentialSubject.qualityBenchmarkRecord.unknownMember = 1;
+      }],
+    ];
+    for (const [name, change] of cases) {
+      const doc = base();
+      change(doc);
+      const node = doc.credentialSubject.achievement as object;
+      const expected = validateExtensionSchemas(structuredClone(doc));
+      // Twice: once filling the per-achievement cache, once reading it.
+      for (let i = 0; i < 2; i++) expect(validateExtensionSchemas(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
       expect(expected.length === 0, name).toBe(name === 'valid');
     }
   });

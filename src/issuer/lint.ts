@@ -38,12 +38,12 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   const issuerId = options.issuerId ?? request.issuer?.id ?? (options.signer ? signerDid(options.signer) : undefined) ?? LINT_ISSUER;
   const now = options.now ?? new Date();
   const credential = buildCredential(request, { issuerId, now });
-  const problems = [
-    ...(options.signer ? checkBuiltCredential(credential, options.signer) : checkBuiltCredential(credential, null)),
-    ...validateExtensionSchemas(credential),
-  ];
   // The built achievement is plain JSON with known text: the per-achievement caches apply.
   const part = builtAchievement(credential);
+  const problems = [
+    ...(options.signer ? checkBuiltCredential(credential, options.signer) : checkBuiltCredential(credential, null)),
+    ...validateExtensionSchemas(credential, part),
+  ];
   problems.push(...(await checkJsonLdTermsCached(credential, part)));
   const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], achievementKey: part?.key });
   for (const id of benchmark.unknown) {

@@ -59,8 +59,37 @@ export function validateAchievementCredential(doc: unknown, achievement?: { node
   return toProblems(validateFn.errors ?? []);
 }
 
+/**
+ * An extension schema, and the same split in two when it constrains the subject's achievement
+ * (as the quality-benchmark schema does, through one property): `rest` with the achievement only
+ * required to be an object, `achievement` for the achievement on its own (with the schema's
+ * $defs, so its references resolve). A document is valid exactly when both parts are, so a
+ * cohort's achievement is validated once per content, like the OB 3.0 schema's.
+ */
+interface ExtensionValidator {
+  full: ValidateFunction;
+  split?: { rest: ValidateFunction; achievement: ValidateFunction; valid: LRUCache<string, boolean> };
+}
+
+type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode> };
+
+function extensionValidator(schema: SchemaNode): ExtensionValidator {
+  const full = ajv.compile(schema);
+  const subject = schema.properties?.credentialSubject;
+  const achievement = subject?.properties?.achievement;
+  if (!subject || !achievement || typeof schema.$id !== 'string') return { full };
+  const id = schema.$id.replace(/\.json$/, '');
+  const rest = ajv.compile({
+    ...schema,
+    $id: `${id}-without-achievement.json`,
+    properties: { ...schema.properties, credentialSubject: { ...subject, properties: { ...subject.properties, achievement: { type: 'object' } } } },
+  });
+  const alone = ajv.compile({ ...achievement, $id: `${id}-achievement.json`, $defs: schema.$defs });
+  return { full, split: { rest, achievement: alone, valid: new LRUCache<string, boolean>({ max: 512 }) } };
+}
+
 /** Extension schemas microcred knows (by the URL a credential names in credentialSchema). */
-const extensionValidators = new Map([[QB_SCHEMA_URL, ajv.compile(readContextsFile(QB_SCHEMA_FILE) as object)]]);
+const extensionValidators = new Map([[QB_SCHEMA_URL, extensionValidator(readContextsFile(QB_SCHEMA_FILE) as SchemaNode)]]);
 
 export function isKnownExtensionSchema(url: string): boolean {
   return extensionValidators.has(url);
@@ -69,15 +98,25 @@ export function isKnownExtensionSchema(url: string): boolean {
 /**
  * Validate against every known extension schema the credential names in credentialSchema.
  * Unknown schema URLs are not fetched (no network access for schemas); callers report them.
+ * `achievement`: as for validateAchievementCredential.
  */
-export function validateExtensionSchemas(doc: Record<string, unknown>): Problem[] {
+export function validateExtensionSchemas(doc: Record<string, unknown>, achievement?: { node: object; key: string }): Problem[] {
   const ids = (Array.isArray(doc.credentialSchema) ? doc.credentialSchema : [doc.credentialSchema])
     .map((s) => (s && typeof s === 'object' ? (s as { id?: unknown }).id : undefined))
     .filter((id): id is string => typeof id === 'string');
   const problems: Problem[] = [];
+  const known = achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node ? achievement : undefined;
   for (const id of ids) {
-    const validate = extensionValidators.get(id);
-    if (validate && !validate(doc)) problems.push(...toProblems(validate.errors ?? []));
+    const validator = extensionValidators.get(id);
+    if (!validator) continue;
+    const split = validator.split;
+    if (known && split) {
+      let valid = split.valid.get(known.key);
+      if (valid === undefined) split.valid.set(known.key, (valid = split.achievement(known.node)));
+      if (valid && split.rest(doc)) continue;
+    }
+    // Any failure is reported by the full schema, so problems read the same either way.
+    if (!validator.full(doc)) problems.push(...toProblems(validator.full.errors ?? []));
   }
   return problems;
 }

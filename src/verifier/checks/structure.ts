@@ -43,7 +43,7 @@ export function checkSchema(credential: Record<string, unknown>, legacy: boolean
   let doc = legacy ? asV2Shape(credential) : credential;
   // VCDM 2.0 allows a single proof object; the array-only schema must not reject that form.
   if (doc.proof !== undefined && !Array.isArray(doc.proof)) doc = { ...doc, proof: [doc.proof] };
-  const problems = [...validateAchievementCredential(doc, achievement), ...validateExtensionSchemas(doc)];
+  const problems = [...validateAchievementCredential(doc, achievement), ...validateExtensionSchemas(doc, achievement)];
   if (problems.length === 0) return passed('schema', 'conforms to the Open Badges 3.0 AchievementCredential schema (and the extension schemas it names)');
   const first = problems[0]!;
   return result('schema', 'failed', 'MC_SCHEMA_INVALID', `does not conform to the Open Badges 3.0 schema: ${first.path} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
