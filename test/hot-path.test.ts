@@ -162,9 +162,23 @@ describe('shallow copies without spread', () => {
   });
 });
 
+/**
+ * A validator told the achievement's content (the per-achievement cache) gives the problems it
+ * gives without it, for each case: once filling the cache, once reading it. Only 'valid' is valid.
+ */
+function expectSameVerdictWithPart(validate: (doc: Req, part?: { node: object; key: string }) => unknown[], cases: Array<[string, (c: Req) => void]>): void {
+  for (const [name, change] of cases) {
+    const doc = structuredClone(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW })) as Req;
+    change(doc);
+    const node = doc.credentialSubject.achievement as object;
+    const expected = validate(structuredClone(doc));
+    for (let i = 0; i < 2; i++) expect(validate(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
+    expect(expected.length === 0, name).toBe(name === 'valid');
+  }
+}
+
 describe('OB 3.0 schema: the achievement validated once per content', () => {
   it('gives the full schema\'s verdict and problems, whether the achievement or the rest is wrong', () => {
-    const base = () => structuredClone(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW })) as Req;
     const cases: Array<[string, (c: Req) => void]> = [
       ['valid', () => {}],
       ['achievement name is a number', (c) => (c.credentialSubject.achievement.name = 5)],
@@ -172,21 +186,12 @@ describe('OB 3.0 schema: the achievement validated once per content', () => {
       ['validFrom is not a date-time', (c) => (c.validFrom = 'yesterday')],
       ['subject without type', (c) => delete c.credentialSubject.type],
     ];
-    for (const [name, change] of cases) {
-      const doc = base();
-      change(doc);
-      const node = doc.credentialSubject.achievement as object;
-      const expected = validateAchievementCredential(structuredClone(doc));
-      // Twice: once filling the per-achievement cache, once reading it.
-      for (let i = 0; i < 2; i++) expect(validateAchievementCredential(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
-      expect(expected.length === 0, name).toBe(name === 'valid');
-    }
+    expectSameVerdictWithPart(validateAchievementCredential, cases);
   });
 });
 
 describe('extension schema: the achievement validated once per content', () => {
   it('gives the full extension schema\'s verdict and problems, whether the achievement\'s qualityBenchmark or the learner\'s record is wrong', () => {
-    const base = () => structuredClone(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW })) as Req;
     const cases: Array<[string, (c: Req) => void]> = [
       ['valid', () => {}],
       ['qualityBenchmark.profile is not an array', (c) => (c.credentialSubject.achievement.qualityBenchmark.profile = 'IN-NCRF')],
@@ -198,15 +203,7 @@ describe('extension schema: the achievement validated once per content', () => {
         c.credentialSubject.qualityBenchmarkRecord.unknownMember = 1;
       }],
     ];
-    for (const [name, change] of cases) {
-      const doc = base();
-      change(doc);
-      const node = doc.credentialSubject.achievement as object;
-      const expected = validateExtensionSchemas(structuredClone(doc));
-      // Twice: once filling the per-achievement cache, once reading it.
-      for (let i = 0; i < 2; i++) expect(validateExtensionSchemas(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
-      expect(expected.length === 0, name).toBe(name === 'valid');
-    }
+    expectSameVerdictWithPart(validateExtensionSchemas, cases);
   });
 });
 
