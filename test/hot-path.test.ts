@@ -10,13 +10,13 @@ import fc from 'fast-check';
 import { decodeBase64url } from '../src/lib/base64url.js';
 import { assignOwn, copyOwn } from '../src/lib/copy.js';
 import { parseStrictJson } from '../src/lib/strict-json.js';
-import { isPackedJwt, packJwt, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
+import { isPackedJwt, packJwt, packSigned, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
 import { knownAchievementText, parseCredentialJson } from '../src/verifier/known-achievements.js';
 import { validateAchievementCredential, validateExtensionSchemas } from '../src/model/schema/validate.js';
 import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape, matchesShape } from '../src/lib/jsonld/expand.js';
 import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
 import { buildCredential, builtAchievement, prepareAchievement } from '../src/issuer/build.js';
-import { encodeAround, jwtPayload, serializePayload } from '../src/issuer/jwt/sign.js';
+import { encodeAround, jwtPayload, serializePayload, signCredentialJwtParts } from '../src/issuer/jwt/sign.js';
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
 import { issueCredential } from '../src/issuer/index.js';
 import { createVerifier, type CheckResult } from '../src/verifier/index.js';
@@ -139,6 +139,12 @@ describe('the interned achievement', () => {
       expect(Buffer.from(p, 'base64url').toString('utf8')).toBe(JSON.stringify(jwtPayload(credential)));
       expect(Buffer.from(p, 'base64url').toString('base64url')).toBe(p);
       expect(cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))).toBe(true);
+      // What a batch stores, packed from the signer's pieces, is the packed form of the JWT itself.
+      const parts = await signCredentialJwtParts(credential, signer);
+      const { before, achievement, after, header, signature } = parts.split!;
+      const part = { hash: partHash(achievement), text: achievement };
+      expect(packSigned(part, header, signature, before, after)).toBe(packJwt(parts.jwt, part, before, after));
+      expect(unpackJwt(packSigned(part, header, signature, before, after), achievement).jwt).toBe(parts.jwt);
     }
   });
 });

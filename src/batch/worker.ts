@@ -7,7 +7,7 @@ import { workerData } from 'piscina';
 import { buildCredential, prepareAchievement } from '../issuer/build.js';
 import { checkBuiltCredential } from '../issuer/check.js';
 import { signCredentialJwtParts } from '../issuer/jwt/sign.js';
-import { packJwt, partHash, type CredentialPart } from '../storage/packed-jwt.js';
+import { packSigned, partHash, type CredentialPart } from '../storage/packed-jwt.js';
 import { lintRequest } from '../issuer/lint.js';
 import { createLocalSigner } from '../issuer/signer.js';
 import type { IssuanceRequest } from '../issuer/request.js';
@@ -92,11 +92,11 @@ let lastPart: CredentialPart | undefined;
 async function signForStorage(credential: Parameters<typeof signCredentialJwtParts>[0], parts: Map<string, CredentialPart>): Promise<string> {
   const signed = await signCredentialJwtParts(credential, signer!);
   if (!signed.split) return signed.jwt;
-  const { before, achievement: text, after } = signed.split;
+  const { before, achievement: text, after, header, signature } = signed.split;
   // The same interned string for every row: compared by reference, hashed once.
   if (lastPart?.text !== text) lastPart = { hash: partHash(text), text };
   parts.set(lastPart.hash, lastPart);
-  return packJwt(signed.jwt, lastPart, before, after);
+  return packSigned(lastPart, header, signature, before, after);
 }
 
 async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Promise<RowResult[]> {

@@ -44,7 +44,15 @@ export function packJwt(jwt: string, part: CredentialPart, before: string, after
   if (payloadLength !== Math.ceil((Buffer.byteLength(before) + Buffer.byteLength(part.text) + Buffer.byteLength(after)) * 4 / 3)) {
     throw new Error('packJwt: the parts do not make up the JWT payload');
   }
-  return `${PREFIX}${part.hash}~${jwt.slice(0, first)}~${jwt.slice(last + 1)}~${before.length}~${before}${after}`;
+  return packSigned(part, jwt.slice(0, first), jwt.slice(last + 1), before, after);
+}
+
+/**
+ * The packed form from the JWS's header and signature (base64url) and the payload text around
+ * the part: for a signer that made them (jwt/sign.ts), without reading the whole JWT again.
+ */
+export function packSigned(part: CredentialPart, header: string, signature: string, before: string, after: string): string {
+  return `${PREFIX}${part.hash}~${header}~${signature}~${before.length}~${before}${after}`;
 }
 
 interface Unpacked {

@@ -35,7 +35,8 @@ export async function signJwtPayload(payloadObject: Record<string, unknown>, sig
  */
 export interface SignedJwtParts {
   jwt: string;
-  split?: { before: string; achievement: string; after: string };
+  /** With the JWS header and signature (base64url), so storage can pack it without reading the JWT. */
+  split?: { before: string; achievement: string; after: string; header: string; signature: string };
 }
 
 export async function signJwtPayloadParts(payloadObject: Record<string, unknown>, signer: Signer): Promise<SignedJwtParts> {
@@ -56,8 +57,10 @@ export async function signJwtPayloadParts(payloadObject: Record<string, unknown>
   at += input.write(payload.mid, at, 'latin1');
   input.write(payload.tail, at, 'latin1');
   const signature = signer.signSync ? signer.signSync(input) : await signer.sign(input);
-  const jwt = `${header}.${payload.head}${payload.mid}${payload.tail}.${encodeBase64url(signature)}`;
-  return { jwt, split: { before, achievement: text, after } };
+  const sig = encodeBase64url(signature);
+  // Left as a rope: a caller that stores the packed form never reads (and so never copies) the whole JWT.
+  const jwt = `${header}.${payload.head}${payload.mid}${payload.tail}.${sig}`;
+  return { jwt, split: { before, achievement: text, after, header, signature: sig } };
 }
 
 /** The protected header, per algorithm and key id (a process signs with a handful of keys). */
