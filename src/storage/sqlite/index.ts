@@ -212,6 +212,11 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     // idempotency key, status slot) stay in memory instead of being read again per row.
     db.pragma('cache_size = -65536');
     db.pragma('foreign_keys = ON');
+    // Checkpoint every 64 MiB of WAL instead of every 4 MiB: a cohort's commits touch the same
+    // index pages again and again, and each checkpoint copies them back into the database
+    // (about 10 % of a 100,000-row batch's issuing time). The WAL file is cut back to that size.
+    db.pragma('wal_autocheckpoint = 16384');
+    db.pragma('journal_size_limit = 67108864');
   } catch (error) {
     db.close();
     throw error;
