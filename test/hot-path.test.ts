@@ -124,6 +124,10 @@ describe('the interned achievement', () => {
       }),
       { numRuns: 500 },
     );
+    for (const before of ['', 'a', 'ab']) {
+      const { head, mid, tail } = encodeAround(before, '{}', 'z');
+      expect(head + mid + tail).toBe(Buffer.from(`${before}{}z`).toString('base64url'));
+    }
   });
 
   it('signs exactly the plain signing input: the JWT verifies and its payload is JSON.stringify of the credential\'s payload', async () => {

@@ -105,8 +105,10 @@ function alignedPart(text: string): AlignedPart {
 /** base64url(before + text + after) in three pieces, the middle one from the cache. Exported for tests. */
 export function encodeAround(before: string, text: string, after: string): { head: string; mid: string; tail: string } {
   const part = alignedPart(text);
+  // An achievement is an object's JSON text, never this short; plain encoding keeps the arithmetic below simple.
+  if (part.bytes.length < 3) return { head: encodeBase64url(before + text + after), mid: '', tail: '' };
   const lead = Buffer.byteLength(before, 'utf8');
-  const k = Math.min((3 - (lead % 3)) % 3, part.bytes.length) as 0 | 1 | 2;
+  const k = ((3 - (lead % 3)) % 3) as 0 | 1 | 2;
   const mid = part.runs[k];
   const restAt = k + (mid.length / 4) * 3;
   const head = Buffer.allocUnsafe(lead + k);

@@ -68,12 +68,13 @@ function shapeOf(v: unknown, key: string, part: ShapePart | undefined): string {
 /**
  * Whether `v` has exactly the shape `shape` (as jsonLdShape writes it), without building the
  * string: a cohort's documents mostly repeat the last shape, and building it allocated more than
- * everything else on the issue path. Returns the index in `shape` after v's shape, or -1.
+ * everything else on the issue path.
  */
 export function matchesShape(v: unknown, shape: string, part?: ShapePart): boolean {
   return matchAt(v, '', part, shape, 0) === shape.length;
 }
 
+/** Where v's shape ends in `shape` when it starts at `at` (shapeOf's grammar, step by step), or -1. */
 function matchAt(v: unknown, key: string, part: ShapePart | undefined, shape: string, at: number): number {
   if (at < 0) return -1;
   if (v === null) return shape.charCodeAt(at) === 110 /* n */ ? at + 1 : -1;

@@ -73,11 +73,19 @@ interface ExtensionValidator {
 
 type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode> };
 
+/**
+ * Keywords that cannot reach into a member listed in `properties`: with only these at the top and
+ * in credentialSubject, the achievement is constrained by its own property schema and nothing
+ * else, which is what makes the split exact (an `allOf` or `if` there could look inside it).
+ */
+const SPLITTABLE = new Set(['$schema', '$id', 'title', 'description', 'type', 'properties', 'required', 'additionalProperties', '$defs']);
+const splittable = (node: SchemaNode) => Object.keys(node).every((k) => SPLITTABLE.has(k));
+
 function extensionValidator(schema: SchemaNode): ExtensionValidator {
   const full = ajv.compile(schema);
   const subject = schema.properties?.credentialSubject;
   const achievement = subject?.properties?.achievement;
-  if (!subject || !achievement || typeof schema.$id !== 'string') return { full };
+  if (!subject || !achievement || typeof schema.$id !== 'string' || !splittable(schema) || !splittable(subject)) return { full };
   const id = schema.$id.replace(/\.json$/, '');
   const rest = ajv.compile({
     ...schema,
