@@ -8,7 +8,7 @@ import { buildCredential, prepareAchievement } from '../issuer/build.js';
 import { checkBuiltCredential } from '../issuer/check.js';
 import { signCredentialJwtParts } from '../issuer/jwt/sign.js';
 import { packSigned, partHash, type CredentialPart } from '../storage/packed-jwt.js';
-import { lintRequest } from '../issuer/lint.js';
+import { lintRequest, ruleOutcomes } from '../issuer/lint.js';
 import { createLocalSigner } from '../issuer/signer.js';
 import type { IssuanceRequest } from '../issuer/request.js';
 import type { PrivateJwk } from '../issuer/keys/generate.js';
@@ -106,7 +106,7 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
     for (const row of task.rows) {
       // Validated in exactly the shape it will be issued in: an id and status entries of the same form.
       const report = await lintRequest(requestFor(row.body, PLACEHOLDER_ID, statusEntries(task.listBase, 0)), { issuerId: setup.issuerId, now });
-      const failed = report.benchmark?.reports.flatMap((r) => r.rules.filter((x) => x.status === 'failed').map((x) => ({ path: `${r.profile}/${x.id}`, message: `${x.message}${x.detail ? ` (${x.detail})` : ''}`, code: x.id }))) ?? [];
+      const failed = report.benchmark ? ruleOutcomes(report.benchmark).failed : [];
       out.push(report.ok ? { line: row.line, ok: true, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
     }
     return out;

@@ -68,7 +68,11 @@ function saltHex(): string {
 }
 
 function buildIdentifier(item: Record<string, unknown>): Record<string, unknown> {
-  if (typeof item.identityHash === 'string') return assignOwn(copyOwn(item), { type: 'IdentityObject' });
+  if (typeof item.identityHash === 'string') {
+    const given = copyOwn(item);
+    given.type = 'IdentityObject';
+    return given;
+  }
   const plaintext = String(item.identifier);
   if (item.hashed === false) return { type: 'IdentityObject', identityType: item.identityType, hashed: false, identityHash: plaintext };
   // A fresh salt per credential stops anyone linking a learner's badges by hash.

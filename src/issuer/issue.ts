@@ -1,10 +1,10 @@
-import { MicrocredError, type Problem } from '../errors.js';
+import { MicrocredError } from '../errors.js';
 import type { Credential } from './build.js';
 import { jwtPayload, signCredentialJwt, signJwtPayload } from './jwt/sign.js';
 import { assertDataIntegritySigner, signCredentialDataIntegrity } from './di/sign.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
 import { signerDid, type Signer } from './signer.js';
-import { lintRequest } from './lint.js';
+import { lintRequest, ruleOutcomes } from './lint.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 
 /**
@@ -54,15 +54,7 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   const lint = await lintRequest(request, { issuerId, signer: options.signer, now: options.now ?? new Date() });
   const credential = lint.credential!;
   if (lint.problems.length) throw new MicrocredError('MC_CREDENTIAL_INVALID', `the credential would not be valid Open Badges 3.0: ${lint.problems.length} problem(s)`, { problems: lint.problems });
-  // A plain loop: this runs once per credential of a cohort, over every rule of every profile.
-  const failed: Problem[] = [];
-  const warnings: RuleOutcome[] = [];
-  for (const report of lint.benchmark!.reports) {
-    for (const rule of report.rules) {
-      if (rule.status === 'failed') failed.push({ path: `${report.profile}/${rule.id}`, message: `${rule.message}${rule.detail ? ` (${rule.detail})` : ''}`, code: rule.id });
-      else if (rule.status === 'warning') warnings.push(rule);
-    }
-  }
+  const { failed, warnings } = ruleOutcomes(lint.benchmark!);
   if (failed.length) throw new MicrocredError('MC_BENCHMARK_FAILED', `the credential fails ${failed.length} quality-benchmark rule(s) of the profiles it claims`, { problems: failed });
   if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
   const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});

@@ -1,4 +1,5 @@
 import { evaluateBenchmarks, type BenchmarkResult } from '../benchmark/evaluate.js';
+import type { RuleOutcome } from '../benchmark/types.js';
 import type { Problem } from '../errors.js';
 import { checkJsonLdTermsCached } from '../lib/jsonld/expand.js';
 import { validateExtensionSchemas } from '../model/schema/validate.js';
@@ -54,6 +55,22 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   const gate = benchmark.reports.filter((r) => r.profile === 'MC-BASE' || benchmark.declared.includes(r.profile));
   const blocking = problems.filter((p) => p.code !== 'MC_PROFILE_UNKNOWN' || benchmark.declared.some((d) => p.message.startsWith(`unknown profile ${d}`)));
   return { credential, problems, benchmark, ok: blocking.length === 0 && gate.every((r) => r.status !== 'failed') };
+}
+
+/**
+ * The rules of every evaluated profile that failed, as problems (path `profile/rule`), and those
+ * that warned. A plain loop: it runs once per credential of a cohort, over every rule.
+ */
+export function ruleOutcomes(benchmark: BenchmarkResult): { failed: Problem[]; warnings: RuleOutcome[] } {
+  const failed: Problem[] = [];
+  const warnings: RuleOutcome[] = [];
+  for (const report of benchmark.reports) {
+    for (const rule of report.rules) {
+      if (rule.status === 'failed') failed.push({ path: `${report.profile}/${rule.id}`, message: `${rule.message}${rule.detail ? ` (${rule.detail})` : ''}`, code: rule.id });
+      else if (rule.status === 'warning') warnings.push(rule);
+    }
+  }
+  return { failed, warnings };
 }
 
 /**

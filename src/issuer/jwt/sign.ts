@@ -3,7 +3,7 @@ import { parseDateTimeZ, toSeconds } from '../../verifier/checks/dates.js';
 import type { Signer } from '../signer.js';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { assignOwn, copyOwn } from '../../lib/copy.js';
+import { copyOwn } from '../../lib/copy.js';
 import { achievementText, type Credential } from '../build.js';
 
 /** The VC-JWT payload: the credential itself plus the registered claims OB 3.0 requires. */
@@ -145,7 +145,9 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
   if (text === undefined) return [JSON.stringify(payload)];
   const marked = copyOwn(subject!);
   marked.achievement = MARK_VALUE;
-  const json = JSON.stringify(assignOwn(copyOwn(payload), { credentialSubject: marked }));
+  const rest = copyOwn(payload);
+  rest.credentialSubject = marked;
+  const json = JSON.stringify(rest);
   const at = json.indexOf(MARK);
   if (at === -1 || json.indexOf(MARK, at + 1) !== -1) return [JSON.stringify(payload)];
   return [json.slice(0, at), text, json.slice(at + MARK.length)];

@@ -38,38 +38,51 @@ const validateWithoutAchievement = ajv.compile({
 });
 // compile (not getSchema): the browser build precompiles exactly the schemas compiled here.
 const validateAchievement: ValidateFunction = ajv.compile({ $ref: `${OB3_SCHEMA_ID}#/$defs/Achievement` });
-/** Whether an achievement (by its JSON text) is a valid Achievement. */
-const achievementValid = new LRUCache<string, boolean>({ max: 512 });
+
+/**
+ * A schema split at the subject's achievement: `rest` is the schema with the achievement only
+ * required to be an object, `achievement` validates the achievement alone. Valid exactly when the
+ * whole is, so a cohort's achievement is validated once per content (`valid`, by its JSON text).
+ */
+interface SplitSchema {
+  full: ValidateFunction;
+  rest: ValidateFunction;
+  achievement: ValidateFunction;
+  valid: LRUCache<string, boolean>;
+}
+
+const split = (full: ValidateFunction, rest: ValidateFunction, achievement: ValidateFunction): SplitSchema => ({ full, rest, achievement, valid: new LRUCache<string, boolean>({ max: 512 }) });
+
+/**
+ * Validate `doc`, through the split when the caller knows the achievement's text (plain JSON) and
+ * the document carries that very object. Any failure is reported by the full schema, so problems
+ * read the same either way. Returns `[]` when valid.
+ */
+function validateSplit(schema: SplitSchema, doc: unknown, achievement: { node: object; key: string } | undefined): Problem[] {
+  if (achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node) {
+    let valid = schema.valid.get(achievement.key);
+    if (valid === undefined) schema.valid.set(achievement.key, (valid = schema.achievement(achievement.node)));
+    if (valid && schema.rest(doc)) return [];
+  }
+  if (schema.full(doc)) return [];
+  return toProblems(schema.full.errors ?? []);
+}
+
+const achievementCredential = split(validateFn, validateWithoutAchievement, validateAchievement);
 
 /**
  * Check `doc` against the OB 3.0 AchievementCredential schema.
  * Returns `[]` when valid, otherwise one problem per distinct failure.
  *
  * `achievement`: the subject's achievement with its JSON text, when the caller knows it (plain
- * JSON). The achievement is then validated once per content, the rest per credential; any
- * failure is reported by the full schema, so problems read the same either way.
+ * JSON). The achievement is then validated once per content, the rest per credential.
  */
 export function validateAchievementCredential(doc: unknown, achievement?: { node: object; key: string }): Problem[] {
-  if (achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node) {
-    let valid = achievementValid.get(achievement.key);
-    if (valid === undefined) achievementValid.set(achievement.key, (valid = validateAchievement(achievement.node)));
-    if (valid && validateWithoutAchievement(doc)) return [];
-  }
-  if (validateFn(doc)) return [];
-  return toProblems(validateFn.errors ?? []);
+  return validateSplit(achievementCredential, doc, achievement);
 }
 
-/**
- * An extension schema, and the same split in two when it constrains the subject's achievement
- * (as the quality-benchmark schema does, through one property): `rest` with the achievement only
- * required to be an object, `achievement` for the achievement on its own (with the schema's
- * $defs, so its references resolve). A document is valid exactly when both parts are, so a
- * cohort's achievement is validated once per content, like the OB 3.0 schema's.
- */
-interface ExtensionValidator {
-  full: ValidateFunction;
-  split?: { rest: ValidateFunction; achievement: ValidateFunction; valid: LRUCache<string, boolean> };
-}
+/** An extension schema, split like the OB 3.0 one when it constrains the subject's achievement. */
+type ExtensionValidator = SplitSchema | { full: ValidateFunction };
 
 type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode> };
 
@@ -92,8 +105,9 @@ function extensionValidator(schema: SchemaNode): ExtensionValidator {
     $id: `${id}-without-achievement.json`,
     properties: { ...schema.properties, credentialSubject: { ...subject, properties: { ...subject.properties, achievement: { type: 'object' } } } },
   });
-  const alone = ajv.compile({ ...achievement, $id: `${id}-achievement.json`, $defs: schema.$defs });
-  return { full, split: { rest, achievement: alone, valid: new LRUCache<string, boolean>({ max: 512 }) } };
+  // A reference into the compiled schema reuses its compiled definitions (compiling a copy with
+  // its $defs again cost about 40 ms at every start, CLI run and worker).
+  return split(full, rest, ajv.compile({ $ref: `${schema.$id}#/properties/credentialSubject/properties/achievement` }));
 }
 
 /** Extension schemas microcred knows (by the URL a credential names in credentialSchema). */
@@ -113,18 +127,11 @@ export function validateExtensionSchemas(doc: Record<string, unknown>, achieveme
     .map((s) => (s && typeof s === 'object' ? (s as { id?: unknown }).id : undefined))
     .filter((id): id is string => typeof id === 'string');
   const problems: Problem[] = [];
-  const known = achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node ? achievement : undefined;
   for (const id of ids) {
     const validator = extensionValidators.get(id);
     if (!validator) continue;
-    const split = validator.split;
-    if (known && split) {
-      let valid = split.valid.get(known.key);
-      if (valid === undefined) split.valid.set(known.key, (valid = split.achievement(known.node)));
-      if (valid && split.rest(doc)) continue;
-    }
-    // Any failure is reported by the full schema, so problems read the same either way.
-    if (!validator.full(doc)) problems.push(...toProblems(validator.full.errors ?? []));
+    if ('rest' in validator) problems.push(...validateSplit(validator, doc, achievement));
+    else if (!validator.full(doc)) problems.push(...toProblems(validator.full.errors ?? []));
   }
   return problems;
 }
