@@ -1,5 +1,6 @@
 /** microcred/issuer: build, check and sign Open Badges 3.0 micro-credentials. */
 export { issueCredential, ISSUE_FORMATS, type IssueOptions, type IssuedCredential, type IssueFormat } from './issue.js';
+export { issueCredentials, type IssueManyResult } from './issue-many.js';
 export { signCredentialDataIntegrity, type SignedCredential, type DataIntegrityProofObject } from './di/sign.js';
 export { checkBuiltCredential } from './check.js';
 export { lintRequest, type LintOptions, type LintReport } from './lint.js';

@@ -45,6 +45,20 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   if (!ISSUE_FORMATS.includes(format)) throw new MicrocredError('MC_USAGE', `format must be one of ${ISSUE_FORMATS.join(', ')}, not ${String(format)}`);
   // Refuse an unusable key before any work, with the reason.
   if (format !== 'jwt') assertDataIntegritySigner(options.signer);
+  const { credential, warnings } = await checkedCredential(request, options);
+  if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
+  const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});
+  if (format === 'di') return { credential: secured, jwt: null, warnings };
+  // 'both': the JWT secures the credential together with its embedded proof.
+  return { credential: secured, jwt: await signJwtPayload(jwtPayload(secured), options.signer), warnings };
+}
+
+/**
+ * Everything before signing: the request's shape, the built credential's OB 3.0 validity,
+ * JSON-LD terms and quality-benchmark rules. Throws MicrocredError listing every problem.
+ * Shared with issueCredentials, so one credential and a cohort pass the same gate.
+ */
+export async function checkedCredential(request: IssuanceRequest, options: Pick<IssueOptions, 'signer' | 'issuerId' | 'now'>): Promise<{ credential: Credential; warnings: RuleOutcome[] }> {
   const shape = checkRequestShape(request);
   if (shape.length) throw new MicrocredError('MC_REQUEST_INVALID', `the issuance request has ${shape.length} problem(s)`, { problems: shape });
   const issuerId = options.issuerId ?? request.issuer?.id ?? signerDid(options.signer);
@@ -56,9 +70,5 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   if (lint.problems.length) throw new MicrocredError('MC_CREDENTIAL_INVALID', `the credential would not be valid Open Badges 3.0: ${lint.problems.length} problem(s)`, { problems: lint.problems });
   const { failed, warnings } = ruleOutcomes(lint.benchmark!);
   if (failed.length) throw new MicrocredError('MC_BENCHMARK_FAILED', `the credential fails ${failed.length} quality-benchmark rule(s) of the profiles it claims`, { problems: failed });
-  if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
-  const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});
-  if (format === 'di') return { credential: secured, jwt: null, warnings };
-  // 'both': the JWT secures the credential together with its embedded proof.
-  return { credential: secured, jwt: await signJwtPayload(jwtPayload(secured), options.signer), warnings };
+  return { credential, warnings };
 }

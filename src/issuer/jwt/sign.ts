@@ -39,33 +39,75 @@ export interface SignedJwtParts {
   split?: { before: string; achievement: string; after: string; header: string; signature: string };
 }
 
-export async function signJwtPayloadParts(payloadObject: Record<string, unknown>, signer: Signer): Promise<SignedJwtParts> {
+/**
+ * A JWT ready to be signed: its header and payload, base64url. Preparing and signing are
+ * separate steps so a cohort can be signed in a run of its own (see issue-many.ts).
+ */
+export interface UnsignedJwt {
+  header: string;
+  /** The payload's base64url in three pieces (see encodeAround), left unjoined until the JWT is made. */
+  payload: EncodedAround;
+  split?: { before: string; achievement: string; after: string };
+}
+
+export function prepareJwt(payloadObject: Record<string, unknown>, signer: Pick<Signer, 'alg' | 'kid'>): UnsignedJwt {
   const header = headerB64(signer);
   const parts = payloadParts(payloadObject);
-  if (parts.length === 1) {
-    const signingInput = `${header}.${encodeBase64url(parts[0])}`;
-    const signature = signer.signSync ? signer.signSync(Buffer.from(signingInput, 'ascii')) : await signer.sign(Buffer.from(signingInput, 'ascii'));
-    return { jwt: `${signingInput}.${encodeBase64url(signature)}` };
-  }
+  if (parts.length === 1) return { header, payload: { head: encodeBase64url(parts[0]), mid: '', tail: '' } };
   const [before, text, after] = parts;
-  const payload = encodeAround(before, text, after);
-  // The signing input written once into one buffer: no joined payload text, no second copy.
-  const input = Buffer.allocUnsafe(header.length + 1 + payload.head.length + payload.mid.length + payload.tail.length);
+  return { header, payload: encodeAround(before, text, after), split: { before, achievement: text, after } };
+}
+
+/**
+ * Reused for every synchronous signature: a cohort's signing inputs are about 9 KB each, and a
+ * fresh buffer per credential is memory the collector has to find again.
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * The JWS signing input, `header.payload`, as ASCII bytes. With `reuse` it is written into the
+ * scratch buffer and valid only until the next call (for a synchronous signer, done with it at once).
+ */
+export function signingInput(unsigned: UnsignedJwt, reuse = false): Buffer {
+  const { header, payload } = unsigned;
+  const length = header.length + 1 + payload.head.length + payload.mid.length + payload.tail.length;
+  let input: Buffer;
+  if (!reuse) input = Buffer.allocUnsafe(length);
+  else {
+    if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
+    input = scratch.subarray(0, length);
+  }
   let at = input.write(header, 0, 'latin1');
   input[at++] = 0x2e; // '.'
   at += input.write(payload.head, at, 'latin1');
-  at += input.write(payload.mid, at, 'latin1');
+  // The cached middle is copied as bytes (a memory copy), not written from its string.
+  at += payload.midBytes ? payload.midBytes.copy(input, at) : input.write(payload.mid, at, 'latin1');
   input.write(payload.tail, at, 'latin1');
-  const signature = signer.signSync ? signer.signSync(input) : await signer.sign(input);
+  return input;
+}
+
+/** Sign a prepared JWT with the signer. */
+export async function signPrepared(unsigned: UnsignedJwt, signer: Signer): Promise<SignedJwtParts> {
+  const signature = signer.signSync ? signer.signSync(signingInput(unsigned, true)) : await signer.sign(signingInput(unsigned));
+  return finishJwt(unsigned, signature);
+}
+
+/** The signed JWT from a prepared one and the signature over its input. */
+export function finishJwt(unsigned: UnsignedJwt, signature: Uint8Array): SignedJwtParts {
   const sig = encodeBase64url(signature);
+  const { header, payload, split } = unsigned;
   // Left as a rope: a caller that stores the packed form never reads (and so never copies) the whole JWT.
   const jwt = `${header}.${payload.head}${payload.mid}${payload.tail}.${sig}`;
-  return { jwt, split: { before, achievement: text, after, header, signature: sig } };
+  return split ? { jwt, split: { before: split.before, achievement: split.achievement, after: split.after, header, signature: sig } } : { jwt };
+}
+
+export async function signJwtPayloadParts(payloadObject: Record<string, unknown>, signer: Signer): Promise<SignedJwtParts> {
+  return signPrepared(prepareJwt(payloadObject, signer), signer);
 }
 
 /** The protected header, per algorithm and key id (a process signs with a handful of keys). */
 const headers = new Map<string, string>();
-function headerB64(signer: Signer): string {
+function headerB64(signer: Pick<Signer, 'alg' | 'kid'>): string {
   const id = `${signer.alg}\u0000${signer.kid}`;
   let header = headers.get(id);
   if (header === undefined) {
@@ -86,6 +128,8 @@ interface AlignedPart {
   text: string;
   bytes: Buffer;
   runs: [string, string, string];
+  /** The runs as ASCII bytes, for signing inputs. */
+  runBytes: [Buffer, Buffer, Buffer];
 }
 const alignedParts = new LRUCache<string, AlignedPart>({ max: 16 });
 let lastAligned: AlignedPart | undefined;
@@ -96,14 +140,23 @@ function alignedPart(text: string): AlignedPart {
   if (!part) {
     const bytes = Buffer.from(text, 'utf8');
     const run = (k: number) => bytes.toString('base64url', k, k + Math.max(0, Math.floor((bytes.length - k) / 3) * 3));
-    part = { text, bytes, runs: [run(0), run(1), run(2)] };
+    const runs: [string, string, string] = [run(0), run(1), run(2)];
+    part = { text, bytes, runs, runBytes: [Buffer.from(runs[0], 'latin1'), Buffer.from(runs[1], 'latin1'), Buffer.from(runs[2], 'latin1')] };
     alignedParts.set(text, part);
   }
   return (lastAligned = part);
 }
 
+/** base64url text in three pieces; `midBytes`, when present, is `mid` as ASCII bytes. */
+export interface EncodedAround {
+  head: string;
+  mid: string;
+  tail: string;
+  midBytes?: Buffer;
+}
+
 /** base64url(before + text + after) in three pieces, the middle one from the cache. Exported for tests. */
-export function encodeAround(before: string, text: string, after: string): { head: string; mid: string; tail: string } {
+export function encodeAround(before: string, text: string, after: string): EncodedAround {
   const part = alignedPart(text);
   // An achievement is an object's JSON text, never this short; plain encoding keeps the arithmetic below simple.
   if (part.bytes.length < 3) return { head: encodeBase64url(before + text + after), mid: '', tail: '' };
@@ -118,7 +171,7 @@ export function encodeAround(before: string, text: string, after: string): { hea
   const tail = Buffer.allocUnsafe(part.bytes.length - restAt + afterLength);
   part.bytes.copy(tail, 0, restAt);
   tail.write(after, part.bytes.length - restAt, 'utf8');
-  return { head: head.toString('base64url'), mid, tail: tail.toString('base64url') };
+  return { head: head.toString('base64url'), mid, tail: tail.toString('base64url'), midBytes: part.runBytes[k] };
 }
 
 /** signCredentialJwt, with the payload split around the achievement (see SignedJwtParts). */

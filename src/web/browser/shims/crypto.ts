@@ -56,6 +56,11 @@ export interface Hash {
   digest(encoding: string): string;
 }
 
+/** node:crypto's one-shot `hash(algorithm, data, outputEncoding)` (Node ≥ 20.12). */
+export function hash(algorithm: string, data: BinaryLike, outputEncoding: string = 'hex'): string {
+  return createHash(algorithm).update(data).digest(outputEncoding);
+}
+
 export function createHash(algorithm: string): Hash {
   const make = HASHES[hashName(algorithm)];
   if (!make) throw new Error(`Digest method not supported: ${algorithm}`);
@@ -336,4 +341,4 @@ export function randomUUID(): string {
   return globalThis.crypto.randomUUID();
 }
 
-export default { createHash, createPublicKey, verify, timingSafeEqual, ECDH, KeyObject, randomBytes, randomUUID, constants };
+export default { hash, createHash, createPublicKey, verify, timingSafeEqual, ECDH, KeyObject, randomBytes, randomUUID, constants };

@@ -1,0 +1,54 @@
+import { MicrocredError } from '../errors.js';
+import type { Credential } from './build.js';
+import { checkedCredential, issueCredential, ISSUE_FORMATS, type IssueFormat, type IssueOptions, type IssuedCredential } from './issue.js';
+import { jwtPayload, prepareJwt, signPrepared, type UnsignedJwt } from './jwt/sign.js';
+import type { IssuanceRequest } from './request.js';
+import type { RuleOutcome } from '../benchmark/types.js';
+
+/** One request's outcome: its credential, or the error issueCredential would have thrown. */
+export type IssueManyResult = ({ ok: true } & IssuedCredential) | { ok: false; error: MicrocredError };
+
+/**
+ * Issue many credentials (a cohort) with the same checks as issueCredential, one result per
+ * request in order; a request that fails its checks does not stop the others.
+ *
+ * VC-JWTs are checked and prepared first and then signed in a run of their own. Measured here,
+ * signing one at a time between the checks costs about half as much again as signing in a run:
+ * the checks' code and data push the signing code and its precomputed curve tables out of the
+ * CPU caches, and back. Data Integrity proofs are made one at a time (their canonicalization
+ * dominates).
+ */
+export async function issueCredentials(requests: readonly IssuanceRequest[], options: IssueOptions): Promise<IssueManyResult[]> {
+  const format: IssueFormat = options.format ?? 'jwt';
+  if (!ISSUE_FORMATS.includes(format)) throw new MicrocredError('MC_USAGE', `format must be one of ${ISSUE_FORMATS.join(', ')}, not ${String(format)}`);
+  const out: IssueManyResult[] = [];
+  if (format !== 'jwt') {
+    for (const request of requests) {
+      try {
+        out.push({ ok: true, ...(await issueCredential(request, options)) });
+      } catch (e) {
+        if (!(e instanceof MicrocredError)) throw e;
+        out.push({ ok: false, error: e });
+      }
+    }
+    return out;
+  }
+  const ready: Array<{ credential: Credential; warnings: RuleOutcome[]; unsigned: UnsignedJwt } | MicrocredError> = [];
+  for (const request of requests) {
+    try {
+      const checked = await checkedCredential(request, options);
+      ready.push({ credential: checked.credential, warnings: checked.warnings, unsigned: prepareJwt(jwtPayload(checked.credential), options.signer) });
+    } catch (e) {
+      if (!(e instanceof MicrocredError)) throw e;
+      ready.push(e);
+    }
+  }
+  const { signer } = options;
+  for (const r of ready) {
+    if (r instanceof MicrocredError) out.push({ ok: false, error: r });
+    else {
+      out.push({ ok: true, credential: r.credential, jwt: (await signPrepared(r.unsigned, signer)).jwt, warnings: r.warnings });
+    }
+  }
+  return out;
+}
