@@ -15,6 +15,8 @@
  *   ajv/dist/2020.js, ajv-formats → precompiled validators. Ajv compiles with `new Function`,
  *                   which the pages' CSP forbids, so this script loads the verifier in Node,
  *                   records every schema it compiles, and emits Ajv standalone code for them.
+ *                   The same validators go to dist/model/schema/precompiled/ as CommonJS, for
+ *                   Node processes to skip compiling them (src/model/schema/precompiled.ts).
  *
  * Any other Node built-in in the graph fails the build. Usage: node scripts/build-web.mjs
  *
@@ -39,6 +41,9 @@ const OUT_FILE = path.join(OUT_DIR, 'verify-page.js');
 const CONSOLE_ENTRY = path.join(BROWSER, 'console.ts');
 const CONSOLE_OUT_FILE = path.join(OUT_DIR, 'console.js');
 const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/microcred-web');
+/** Node's loader of precompiled validators, and where the build writes them for it. */
+const NODE_PRECOMPILED_MODULE = path.join(SRC, 'model/schema/precompiled.ts');
+const NODE_PRECOMPILED_DIR = path.join(ROOT, 'dist/model/schema/precompiled');
 
 /** Project files the bundle carries (read through the virtual node:fs). */
 const EMBEDDED_DIRS = ['contexts', 'profiles'];
@@ -46,7 +51,10 @@ const EMBEDDED_DIRS = ['contexts', 'profiles'];
 const VIRTUAL_ROOT = 'file:///microcred/';
 
 /** Project modules replaced wholesale in the browser (source → stand-in), relative to ROOT. */
-const REPLACED_MODULES = new Map([['src/lib/net/guarded-fetch.ts', 'src/web/browser/fetch.ts']]);
+const REPLACED_MODULES = new Map([
+  ['src/lib/net/guarded-fetch.ts', 'src/web/browser/fetch.ts'],
+  ['src/model/schema/precompiled.ts', 'src/web/browser/precompiled.ts'],
+]);
 
 /** Node built-ins and the browser stand-ins for them. `null`: generated below. */
 const BUILTINS = new Map([
@@ -143,7 +151,7 @@ async function precompileSchemas() {
   const RECORDS = 'microcred.ajvRecords';
   const recorderSource = `
 import { Ajv2020 as RealAjv2020 } from 'ajv/dist/2020.js';
-import { schemaKey } from ${JSON.stringify(path.join(SHIMS, 'ajv-key.ts'))};
+import { schemaKey } from ${JSON.stringify(path.join(SRC, 'lib/schema-key.ts'))};
 const records = (globalThis[Symbol.for(${JSON.stringify(RECORDS)})] ??= []);
 export class Ajv2020 extends RealAjv2020 {
   constructor(options = {}) {
@@ -152,11 +160,19 @@ export class Ajv2020 extends RealAjv2020 {
   }
   compile(schema, meta) {
     const validate = super.compile(schema, meta);
-    records.push({ key: schemaKey(this.microcredOptions, schema), ajv: this, validate });
+    records.push({ key: schemaKey(this.microcredOptions, this.microcredFormats ?? [], schema), ajv: this, validate });
     return validate;
   }
 }
 export default Ajv2020;
+`;
+  // The formats list is part of a validator's key: noted on the instance, then the real plugin runs.
+  const formatsRecorderSource = `
+import realAddFormats from 'ajv-formats';
+export default function addFormats(ajv, formats) {
+  ajv.microcredFormats = formats ?? [];
+  return (realAddFormats.default ?? realAddFormats)(ajv, formats);
+}
 `;
   await esbuild.build({
     stdin: { contents: `import ${JSON.stringify(VERIFIER)};`, resolveDir: ROOT, loader: 'ts', sourcefile: 'recorder-entry.ts' },
@@ -174,7 +190,12 @@ export default Ajv2020;
         setup(build) {
           // Project code gets the recorder; the recorder itself gets the real Ajv.
           build.onResolve({ filter: /^ajv\/dist\/2020(\.js)?$/ }, (args) => (args.namespace === 'microcred-recorder' ? { path: 'ajv/dist/2020.js', external: true } : { path: 'ajv-recorder', namespace: 'microcred-recorder' }));
-          build.onLoad({ filter: /.*/, namespace: 'microcred-recorder' }, () => ({ contents: recorderSource, loader: 'js', resolveDir: ROOT }));
+          build.onResolve({ filter: /^ajv-formats$/ }, (args) => (args.namespace === 'microcred-recorder' ? { path: 'ajv-formats', external: true } : { path: 'ajv-formats-recorder', namespace: 'microcred-recorder' }));
+          build.onLoad({ filter: /.*/, namespace: 'microcred-recorder' }, (args) => ({ contents: args.path === 'ajv-formats-recorder' ? formatsRecorderSource : recorderSource, loader: 'js', resolveDir: ROOT }));
+          // The recorder must compile every schema: the build's own precompiled validators stay out.
+          build.onResolve({ filter: /\/precompiled\.js$/ }, (args) =>
+            path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === NODE_PRECOMPILED_MODULE ? { path: path.join(BROWSER, 'precompiled.ts') } : undefined,
+          );
         },
       },
     ],
@@ -186,10 +207,32 @@ export default Ajv2020;
   const { default: standalone } = await import('ajv/dist/standalone/index.js');
   const standaloneCode = standalone.default ?? standalone;
   const validators = new Map();
-  for (const r of records) if (!validators.has(r.key)) validators.set(r.key, standaloneCode(r.ajv, r.validate));
+  const nodeValidators = new Map();
+  for (const r of records) {
+    if (validators.has(r.key)) continue;
+    validators.set(r.key, standaloneCode(r.ajv, r.validate));
+    // The same validator as CommonJS, for Node to load synchronously (src/model/schema/precompiled.ts).
+    const esm = r.ajv.opts.code.esm;
+    r.ajv.opts.code.esm = false;
+    nodeValidators.set(r.key, standaloneCode(r.ajv, r.validate));
+    r.ajv.opts.code.esm = esm;
+  }
   // Kept for inspection only; the bundle gets them through virtual modules.
   [...validators.values()].forEach((code, i) => writeFileSync(path.join(CACHE_DIR, `ajv-validator-${i}.mjs`), code));
+  writeNodeValidators(nodeValidators);
   return validators;
+}
+
+/** dist/model/schema/precompiled/: one CommonJS module per validator and an index by key. */
+function writeNodeValidators(nodeValidators) {
+  rmSync(NODE_PRECOMPILED_DIR, { recursive: true, force: true });
+  mkdirSync(NODE_PRECOMPILED_DIR, { recursive: true });
+  const entries = [...nodeValidators.entries()];
+  entries.forEach(([, code], i) => writeFileSync(path.join(NODE_PRECOMPILED_DIR, `v${i}.cjs`), code));
+  writeFileSync(
+    path.join(NODE_PRECOMPILED_DIR, 'index.cjs'),
+    `'use strict';\n// Generated by scripts/build-web.mjs: Ajv standalone validators by schema key (src/lib/schema-key.ts).\nmodule.exports = {\n${entries.map(([key], i) => `  ${JSON.stringify(key)}: () => require('./v${i}.cjs'),`).join('\n')}\n};\n`,
+  );
 }
 
 function virtualModulesPlugin(validators) {

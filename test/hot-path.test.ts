@@ -190,9 +190,9 @@ describe('issueCredentials: a cohort checked first, then signed in a run', () =>
           continue;
         }
         expect({ ok: true, warnings: got.warnings }, `row ${i}`).toEqual(expected[i]);
-        const [, p] = got.jwt.split('.') as [string, string, string];
+        const [, p] = got.jwt!.split('.') as [string, string, string];
         expect(Buffer.from(p, 'base64url').toString('utf8')).toBe(JSON.stringify(jwtPayload(got.credential)));
-        const report = await verify(got.jwt);
+        const report = await verify(got.jwt!);
         expect(report.verified, `row ${i}: ${JSON.stringify(report.checks.filter((c: CheckResult) => c.status === 'failed'))}`).toBe(true);
       }
     }

@@ -3,12 +3,13 @@
  * errors into short, path-addressed problems.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import addFormatsModule, { type FormatName, type FormatsPlugin } from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import type { Problem } from '../../errors.js';
 import { readContextsFile } from '../../lib/project-files.js';
 import { QB_SCHEMA_FILE, QB_SCHEMA_URL } from '../constants.js';
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_ID } from './ob3-schema.js';
+import { precompiledValidator } from './precompiled.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is typed as the module record, while
 // at runtime it may be the plugin itself or a wrapper holding it in `default`.
@@ -17,11 +18,39 @@ const addFormats: FormatsPlugin =
   (addFormatsModule as unknown as FormatsPlugin);
 
 // verbose: errors carry the failing sub-schema, used to phrase `contains`/`anyOf` messages.
-const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
-addFormats(ajv, ['date-time', 'date', 'uri', 'email']);
+const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true };
+const FORMATS: FormatName[] = ['date-time', 'date', 'uri', 'email'];
+const ajv = new Ajv2020(AJV_OPTIONS);
+addFormats(ajv, FORMATS);
 
-// Compiled once: validation runs on every issue and verify.
-const validateFn = ajv.compile(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA);
+/** Schemas whose validators came from the build, not from this Ajv instance; the first `added` of them were added to it since. */
+const served: object[] = [];
+let added = 0;
+
+/**
+ * A schema's validator, from the build when it has one (src/model/schema/precompiled.ts), else
+ * compiled. Compiled once per process: validation runs on every issue and verify.
+ */
+function compile(schema: object): ValidateFunction {
+  const built = precompiledValidator(AJV_OPTIONS, FORMATS, schema);
+  if (built) {
+    served.push(schema);
+    return built;
+  }
+  // A schema compiled here may refer to one the build served (by $id): Ajv must know those.
+  for (; added < served.length; added++) {
+    const id = (served[added] as { $id?: unknown }).$id;
+    if (typeof id === 'string' && !ajv.getSchema(id)) ajv.addSchema(served[added]!);
+  }
+  return ajv.compile(schema);
+}
+
+/** How many of this module's validators came from the build (for tests and diagnostics). */
+export function validatorsFromBuild(): number {
+  return served.length;
+}
+
+const validateFn = compile(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA);
 
 /**
  * The same schema with the subject's achievement only required to be an object, and the
@@ -31,13 +60,13 @@ const validateFn = ajv.compile(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA);
  */
 const defs = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA.$defs as Record<string, Record<string, unknown>>;
 const subjectDef = defs.AchievementSubject!;
-const validateWithoutAchievement = ajv.compile({
+const validateWithoutAchievement = compile({
   ...OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
   $id: OB3_SCHEMA_ID.replace(/\.json$/, '-without-achievement.json'),
   $defs: { ...defs, AchievementSubject: { ...subjectDef, properties: { ...(subjectDef.properties as object), achievement: { type: 'object' } } } },
 });
 // compile (not getSchema): the browser build precompiles exactly the schemas compiled here.
-const validateAchievement: ValidateFunction = ajv.compile({ $ref: `${OB3_SCHEMA_ID}#/$defs/Achievement` });
+const validateAchievement: ValidateFunction = compile({ $ref: `${OB3_SCHEMA_ID}#/$defs/Achievement` });
 
 /**
  * A schema split at the subject's achievement: `rest` is the schema with the achievement only
@@ -95,19 +124,19 @@ const SPLITTABLE = new Set(['$schema', '$id', 'title', 'description', 'type', 'p
 const splittable = (node: SchemaNode) => Object.keys(node).every((k) => SPLITTABLE.has(k));
 
 function extensionValidator(schema: SchemaNode): ExtensionValidator {
-  const full = ajv.compile(schema);
+  const full = compile(schema);
   const subject = schema.properties?.credentialSubject;
   const achievement = subject?.properties?.achievement;
   if (!subject || !achievement || typeof schema.$id !== 'string' || !splittable(schema) || !splittable(subject)) return { full };
   const id = schema.$id.replace(/\.json$/, '');
-  const rest = ajv.compile({
+  const rest = compile({
     ...schema,
     $id: `${id}-without-achievement.json`,
     properties: { ...schema.properties, credentialSubject: { ...subject, properties: { ...subject.properties, achievement: { type: 'object' } } } },
   });
   // A reference into the compiled schema reuses its compiled definitions (compiling a copy with
   // its $defs again cost about 40 ms at every start, CLI run and worker).
-  return split(full, rest, ajv.compile({ $ref: `${schema.$id}#/properties/credentialSubject/properties/achievement` }));
+  return split(full, rest, compile({ $ref: `${schema.$id}#/properties/credentialSubject/properties/achievement` }));
 }
 
 /** Extension schemas microcred knows (by the URL a credential names in credentialSchema). */

@@ -7,7 +7,7 @@
  * throws, loudly, rather than validating nothing.
  */
 import { PRECOMPILED } from 'microcred-build:ajv-validators';
-import { schemaKey } from './ajv-key.js';
+import { schemaKey } from '../../../lib/schema-key.js';
 
 export type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
@@ -21,7 +21,7 @@ export class Ajv2020 {
   }
 
   compile(schema: unknown): Validator {
-    const validate = PRECOMPILED.get(schemaKey(this.opts, schema));
+    const validate = PRECOMPILED.get(schemaKey(this.opts, (this as { microcredFormats?: readonly string[] }).microcredFormats ?? [], schema));
     if (!validate) throw new Error('microcred browser build: this JSON Schema was not precompiled at build time (rebuild with npm run build:web)');
     return validate;
   }

@@ -1,0 +1,98 @@
+/**
+ * Validators precompiled at build time (src/model/schema/precompiled.ts) stand in for Ajv's
+ * run-time compilation in every Node process. They must be used when the build has them, and give
+ * exactly the verdicts and problems that compiling the schemas gives, on valid credentials and on
+ * thousands of broken ones.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { buildCredential, builtAchievement } from '../src/issuer/build.js';
+import { precompiledValidator } from '../src/model/schema/precompiled.js';
+import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA } from '../src/model/schema/ob3-schema.js';
+import type { IssuanceRequest } from '../src/issuer/request.js';
+
+const INDEX = new URL('../dist/model/schema/precompiled/index.cjs', import.meta.url);
+const EXAMPLES = new URL('../examples/requests/', import.meta.url);
+type ValidateModule = typeof import('../src/model/schema/validate.js');
+
+/** A fresh instance of the validation module, with the build's validators or compiling every schema. */
+async function validationModule(precompiled: boolean): Promise<ValidateModule> {
+  vi.resetModules();
+  const before = process.env.MICROCRED_PRECOMPILED;
+  if (precompiled) delete process.env.MICROCRED_PRECOMPILED;
+  else process.env.MICROCRED_PRECOMPILED = '0';
+  try {
+    return await import('../src/model/schema/validate.js');
+  } finally {
+    if (before === undefined) delete process.env.MICROCRED_PRECOMPILED;
+    else process.env.MICROCRED_PRECOMPILED = before;
+  }
+}
+
+/** Every example credential, and copies with one member at a time replaced by a wrong value or removed. */
+function corpus(): Array<Record<string, unknown>> {
+  const docs: Array<Record<string, unknown>> = [];
+  for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort()) {
+    const request = JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as IssuanceRequest;
+    const credential = buildCredential(request, { issuerId: 'did:example:issuer', now: new Date('2026-01-01T00:00:00Z') });
+    docs.push(credential);
+    const plain = structuredClone(credential) as Record<string, unknown>;
+    const paths: Array<Array<string | number>> = [];
+    const walk = (v: unknown, at: Array<string | number>) => {
+      if (at.length) paths.push(at);
+      if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, Array.isArray(v) ? Number(k) : k]);
+    };
+    walk(plain, []);
+    for (const path of paths) {
+      for (const wrong of [undefined, null, 42, 'not a date or uri', {}, []]) {
+        const doc = structuredClone(plain);
+        let parent = doc as Record<string | number, unknown>;
+        for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+        const last = path[path.length - 1]!;
+        if (wrong === undefined) delete parent[last];
+        else parent[last] = wrong;
+        docs.push(doc);
+      }
+    }
+  }
+  return docs;
+}
+
+describe('precompiled schema validators', () => {
+  it('are what the verifier and issuer use when the build has them', async () => {
+    expect(existsSync(INDEX), 'npm run build (run by npm install) writes dist/model/schema/precompiled/').toBe(true);
+    const built = await validationModule(true);
+    const index = readFileSync(INDEX, 'utf8');
+    expect(built.validatorsFromBuild()).toBe(index.match(/require\(/g)!.length);
+    expect((await validationModule(false)).validatorsFromBuild()).toBe(0);
+  });
+
+  it('give exactly the verdicts and problems of compiled schemas, for valid and broken credentials', async () => {
+    const built = await validationModule(true);
+    const compiled = await validationModule(false);
+    expect(built.validatorsFromBuild()).toBeGreaterThan(0);
+    const docs = corpus();
+    expect(docs.length).toBeGreaterThan(2000);
+    let invalid = 0;
+    for (const doc of docs) {
+      // Through the split validators too (the achievement and the rest apart), whenever there is an achievement object.
+      const node = (doc.credentialSubject as { achievement?: unknown } | undefined)?.achievement;
+      const part = builtAchievement(doc) ?? (node !== null && typeof node === 'object' && !Array.isArray(node) ? { node, key: JSON.stringify(node) } : undefined);
+      const a = built.validateAchievementCredential(doc, part);
+      expect(a).toEqual(compiled.validateAchievementCredential(doc, part));
+      expect(built.validateExtensionSchemas(doc, part)).toEqual(compiled.validateExtensionSchemas(doc, part));
+      if (a.length) invalid++;
+    }
+    // Most of the broken copies are refused, or the comparison says little.
+    expect(invalid).toBeGreaterThan(docs.length / 2);
+  });
+
+  it('are found only for the very schema, options and formats they were built from', () => {
+    const options = { allErrors: true, strict: false, verbose: true };
+    const formats = ['date-time', 'date', 'uri', 'email'];
+    expect(typeof precompiledValidator(options, formats, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA)).toBe('function');
+    expect(precompiledValidator(options, formats, { ...OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, required: ['id'] })).toBeUndefined();
+    expect(precompiledValidator({ ...options, allErrors: false }, formats, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA)).toBeUndefined();
+    expect(precompiledValidator(options, formats.slice(1), OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA)).toBeUndefined();
+  });
+});
