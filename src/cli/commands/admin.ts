@@ -2,15 +2,14 @@ import type { Command } from 'commander';
 import type { ServiceConfig } from '../../config/config.js';
 import { cliConfig } from '../config.js';
 import { MicrocredError } from '../../errors.js';
-import { loadKek } from '../../service/kek.js';
-import { Keyring } from '../../service/keyring.js';
 import { createToken, SCOPES, type Scope } from '../../service/tokens.js';
-import { openStorage } from '../../storage/index.js';
 import type { Storage } from '../../storage/types.js';
 
 /** Administration of the service's database from the command line (same configuration as `serve`). */
 async function withStorage<T>(fn: (storage: Storage, config: ServiceConfig) => Promise<T>): Promise<T> {
   const config = cliConfig();
+  // Loaded when a command runs (see commands/verify.ts).
+  const { openStorage } = await import('../../storage/index.js');
   const storage = await openStorage(config.databaseUrl);
   try {
     await storage.migrate();
@@ -45,6 +44,7 @@ export function registerAdmin(program: Command): void {
     .description("rotate the service's signing key: a new key becomes active; the old one stays published")
     .action(async () => {
       await withStorage(async (storage, config) => {
+        const [{ Keyring }, { loadKek }] = await Promise.all([import('../../service/keyring.js'), import('../../service/kek.js')]);
         const keyring = new Keyring(storage, loadKek(config.kek, config.dataDir).kek, config.issuerId, config.baseUrl);
         const at = new Date().toISOString();
         const k = await keyring.rotate(config.keyAlg, at);

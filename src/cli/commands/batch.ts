@@ -5,11 +5,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { cliConfig } from '../config.js';
 import { MicrocredError } from '../../errors.js';
-import { loadKek } from '../../service/kek.js';
-import { Keyring } from '../../service/keyring.js';
-import { IssuingService } from '../../service/issuing.js';
-import { openStorage } from '../../storage/index.js';
-import { createBatchJob, runBatchJob } from '../../batch/runner.js';
+import type { IssuingService } from '../../service/issuing.js';
 import { CohortFileError } from '../../batch/rows.js';
 import { allRows, manifestHeader, manifestLine } from '../../batch/manifest.js';
 import { LEARNER_FILE_KINDS, parseFileKinds, type LearnerFileKind } from '../../batch/files.js';
@@ -138,6 +134,14 @@ export function registerBatch(program: Command): void {
       }
       const threads = opts.threads === undefined ? undefined : Number(opts.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new MicrocredError('MC_USAGE', '--threads must be a positive whole number');
+      // The service and the batch runner are loaded when the command runs (see commands/verify.ts).
+      const [{ openStorage }, { Keyring }, { loadKek }, { IssuingService }, { createBatchJob, runBatchJob }] = await Promise.all([
+        import('../../storage/index.js'),
+        import('../../service/keyring.js'),
+        import('../../service/kek.js'),
+        import('../../service/issuing.js'),
+        import('../../batch/runner.js'),
+      ]);
       const storage = await openStorage(config.databaseUrl);
       try {
         await storage.migrate();

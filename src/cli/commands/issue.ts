@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MicrocredError } from '../../errors.js';
-import { ISSUE_FORMATS, issueCredential, type IssueFormat } from '../../issuer/issue.js';
+import type { IssueFormat } from '../../issuer/issue.js';
 import { issuerIdentifiersForKey } from '../../issuer/keys/identifiers.js';
 import { loadPrivateKeyFile } from '../../issuer/keys/load.js';
 import { createLocalSigner } from '../../issuer/signer.js';
@@ -43,6 +43,8 @@ export function registerIssue(program: Command): void {
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--json', 'print {credential, jwt, warnings} as JSON')
     .action(async (requestPath: string, opts: IssueCliOptions) => {
+      // Loaded when the command runs: other commands start without the issuer's schemas and contexts.
+      const { ISSUE_FORMATS, issueCredential } = await import('../../issuer/issue.js');
       if (!(ISSUE_FORMATS as readonly string[]).includes(opts.format)) throw new MicrocredError('MC_USAGE', `--format must be one of ${ISSUE_FORMATS.join(', ')}, not ${opts.format}`);
       const format = opts.format as IssueFormat;
       const request = (await readJsonFile(requestPath)) as IssuanceRequest;

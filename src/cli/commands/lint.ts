@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { ProfileReport } from '../../benchmark/types.js';
-import { lintRequest } from '../../issuer/lint.js';
 import type { IssuanceRequest } from '../../issuer/request.js';
 import { readJsonFile } from '../io.js';
 import { CliExit } from '../output.js';
@@ -25,6 +24,7 @@ export function registerLint(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (path: string, opts: { profile?: string[]; json?: boolean }) => {
       const request = (await readJsonFile(path)) as IssuanceRequest;
+      const { lintRequest } = await import('../../issuer/lint.js');
       const report = await lintRequest(request, { profiles: opts.profile ?? [] });
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -4,8 +4,6 @@ import { pino, type Logger } from 'pino';
 import { parseWorkers, type ServiceConfig } from '../../config/config.js';
 import { cliConfig, cliSetting } from '../config.js';
 import { CliExit, reportError } from '../output.js';
-import { startService } from '../../server/start.js';
-import { startVerifierService } from '../../server/verifier-app.js';
 import { announceReady, superviseWorkers, workerCount, type ServeMode } from '../../server/cluster.js';
 
 export function registerServe(program: Command): void {
@@ -59,11 +57,14 @@ async function serveHere(config: ServiceConfig, mode: ServeMode, workers: number
   const perWorker = workers > 1 ? ` (${workers} workers)` : '';
   let close: () => Promise<void>;
   let banner: string;
+  // The servers are loaded only to serve: every other command starts without them (about 0.4 s).
   if (mode === 'verifier') {
+    const { startVerifierService } = await import('../../server/verifier-app.js');
     const verifier = await startVerifierService(config, { log });
     close = verifier.close;
     banner = `microcred verifier listening on ${verifier.url} (verifier only: no keys, no database${workers > 1 ? `; ${workers} workers` : ''})\n`;
   } else {
+    const { startService } = await import('../../server/start.js');
     const service = await startService(config, { log });
     close = service.close;
     banner = `microcred issuer service listening on ${service.url}${perWorker}\n  public URL ${config.baseUrl}  issuer ${config.issuerId}  storage ${service.storage.kind}\n`;

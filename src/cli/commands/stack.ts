@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { MicrocredError } from '../../errors.js';
-import { stackCredentials } from '../../verifier/stack.js';
 import { readInput } from '../io.js';
 import { CliExit } from '../output.js';
 
@@ -21,6 +20,7 @@ export function registerStack(program: Command): void {
       const now = opts.now === undefined ? undefined : new Date(opts.now);
       if (now && Number.isNaN(now.getTime())) throw new MicrocredError('MC_USAGE', `--now ${opts.now} is not a date-time`);
       const recipient = opts.recipient === undefined ? undefined : opts.identityType ? { identityType: opts.identityType, identifier: opts.recipient } : opts.recipient;
+      const { stackCredentials } = await import('../../verifier/stack.js');
       const report = await stackCredentials(inputs, { ...(recipient !== undefined ? { recipient } : {}), ...(degreeCredits !== undefined ? { degreeCredits } : {}), ...(now ? { now } : {}) });
       if (opts.json) {
         const { reports: _reports, ...rest } = report;

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { MicrocredError } from '../../errors.js';
-import { verifyCredential, type VerifyOptions } from '../../verifier/verify.js';
-import { withTrust } from '../../verifier/trust.js';
-import { loadTrustRegistry } from '../../server/trust-loader.js';
+import type { VerifyOptions } from '../../verifier/verify.js';
 import type { CheckResult, VerificationReport } from '../../verifier/report.js';
 import { readInput } from '../io.js';
 import { CliExit } from '../output.js';
@@ -50,6 +48,8 @@ export function registerVerify(program: Command): void {
     .option('--trust-issuer <id>', 'who must have signed a signed trust registry')
     .option('--require-trusted', 'fail unless the issuer is in the trust registry (default: only warn)')
     .action(async (input: string, opts: VerifyCliOptions) => {
+      // Loaded when the command runs, so that `microcred --help` and the other commands start sooner.
+      const [{ verifyCredential }, { withTrust }, { loadTrustRegistry }] = await Promise.all([import('../../verifier/verify.js'), import('../../verifier/trust.js'), import('../../server/trust-loader.js')]);
       const bytes = await readInput(input);
       let now: Date | undefined;
       if (opts.now !== undefined) {
