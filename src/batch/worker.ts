@@ -112,7 +112,7 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
   }
   if (!signer) throw new Error('this worker pool has no signing key');
   // Every row is built and checked first, then the task's rows are signed in a run of their own:
-  // signing between the checks costs about half as much again (see issuer/issue-many.ts).
+  // a signature between two rows' checks costs more than one in a run (see issuer/issue-many.ts).
   const slots: RowResult[] = new Array(task.rows.length);
   const ready: Array<{ at: number; line: number; unsigned: UnsignedJwt }> = [];
   for (let at = 0; at < task.rows.length; at++) {

@@ -15,7 +15,10 @@ export interface Signer {
   readonly publicJwk: PublicJwk;
   /** Sign the JWS signing input; returns the JWS signature bytes (r||s for ECDSA). */
   sign(data: Uint8Array): Promise<Uint8Array>;
-  /** Synchronous variant for local keys, used on hot batch paths. */
+  /**
+   * Synchronous variant for local keys, used on hot batch paths. `data` is valid only during the
+   * call (the issuer reuses its buffer for the next signing input): copy it to keep it.
+   */
   signSync?(data: Uint8Array): Uint8Array;
 }
 
