@@ -12,6 +12,9 @@ import { issueCredential, statusEntries } from '../src/issuer/index.js';
 import { baseRequest, keyFor, REPO, signerFor } from './helpers/tokens.js';
 import { freePort } from './helpers/net.js';
 import { decodeQrPng } from './helpers/qr.js';
+import QRCode from 'qrcode';
+import { PNG } from 'pngjs';
+import { verificationQrPng } from '../src/web/qr.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -87,6 +90,18 @@ describe('QR codes and the printable certificate', () => {
     const r = await api('GET', `/api/v1/credentials/${issued.valid!.uuid}/qr.png`);
     expect(r.headers.get('content-type')).toBe('image/png');
     expect(decodeQrPng(r.bytes)).toBe(issued.valid!.verificationUrl);
+  });
+
+  it('the QR PNG is the image qrcode\'s own renderer draws, pixel for pixel, at every symbol size', async () => {
+    for (const length of [1, 20, 43, 80, 150, 300, 600]) {
+      const url = `https://issuer.example.edu/v/${'x'.repeat(length)}`;
+      const ours = PNG.sync.read(await verificationQrPng(url));
+      const theirs = PNG.sync.read(await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 512 }));
+      expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
+      // theirs is RGBA, ours greyscale: PNG.sync.read gives RGBA for both.
+      expect(ours.data.equals(theirs.data), `URL of ${length + 29} characters`).toBe(true);
+      expect(decodeQrPng(await verificationQrPng(url))).toBe(url);
+    }
   });
 
   it.skipIf(!hasPoppler)('the certificate is a one-page PDF whose QR code decodes to the verification URL', async () => {
