@@ -7,7 +7,7 @@
  * specifiers transitively. Dynamic imports whose specifier is not a string literal cannot be
  * followed, so they are reported as violations too.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FORBIDDEN_DIRS = ['src/issuer/', 'src/cli/', 'src/server/', 'src/storage/'];
+/** Where the build writes the schema validators the verifier loads (src/model/schema/precompiled.ts). */
+const GENERATED_VALIDATORS = 'dist/model/schema/precompiled/';
 const PACKAGE_NAME = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }).name;
 
 interface Violation {
@@ -148,10 +150,25 @@ describe('the verifier never imports issuer, CLI, server or storage code', () =>
     ]) {
       expect(walk.files, f).toContain(f);
     }
-    // Every reached file exists and is source, not built output.
+    // Every reached file exists and is source, not built output, but for the validators the build
+    // generates (checked below).
     for (const f of walk.files) {
-      expect(f.startsWith('src/'), f).toBe(true);
+      expect(f.startsWith('src/') || f.startsWith(GENERATED_VALIDATORS), f).toBe(true);
       expect(existsSync(path.join(ROOT, f)), f).toBe(true);
+    }
+  });
+
+  it('the generated schema validators it loads require only each other and Ajv\'s own packages', () => {
+    expect(walk.files).toContain(`${GENERATED_VALIDATORS}index.cjs`);
+    const dir = path.join(ROOT, GENERATED_VALIDATORS);
+    const files = readdirSync(dir);
+    expect(files.length).toBeGreaterThan(1);
+    for (const name of files) {
+      const text = readFileSync(path.join(dir, name), 'utf8');
+      const literal = [...text.matchAll(/\brequire\((["'])([^"']+)\1\)/g)].map((m) => m[2]!);
+      // Every require is a literal one (none computed at run time), and names an allowed module.
+      expect((text.match(/\brequire\(/g) ?? []).length, name).toBe(literal.length);
+      for (const spec of literal) expect(/^\.\/v\d+\.cjs$/.test(spec) || /^ajv(-formats)?\//.test(spec), `${name}: ${spec}`).toBe(true);
     }
   });
 });
