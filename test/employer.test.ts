@@ -92,15 +92,17 @@ describe('QR codes and the printable certificate', () => {
     expect(decodeQrPng(r.bytes)).toBe(issued.valid!.verificationUrl);
   });
 
-  it('the QR PNG is the image qrcode\'s own renderer draws, pixel for pixel, at every symbol size', async () => {
-    for (const length of [1, 20, 43, 80, 150, 300, 600]) {
-      const url = `https://issuer.example.edu/v/${'x'.repeat(length)}`;
-      const ours = PNG.sync.read(await verificationQrPng(url));
-      const theirs = PNG.sync.read(await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 512 }));
-      expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
-      // theirs is RGBA, ours greyscale: PNG.sync.read gives RGBA for both.
-      expect(ours.data.equals(theirs.data), `URL of ${length + 29} characters`).toBe(true);
-      expect(decodeQrPng(await verificationQrPng(url))).toBe(url);
+  it('the QR PNG is the image qrcode\'s own renderer draws, pixel for pixel, at every symbol size (page and certificate sizes)', async () => {
+    for (const size of [undefined, { width: 600, margin: 1 }]) {
+      for (const length of [1, 20, 43, 80, 150, 300, 600]) {
+        const url = `https://issuer.example.edu/v/${'x'.repeat(length)}`;
+        const ours = PNG.sync.read(await verificationQrPng(url, size));
+        const theirs = PNG.sync.read(await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', ...(size ?? { margin: 2, width: 512 }) }));
+        expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
+        // theirs is RGBA, ours greyscale: PNG.sync.read gives RGBA for both.
+        expect(ours.data.equals(theirs.data), `URL of ${length + 29} characters, ${JSON.stringify(size)}`).toBe(true);
+        expect(decodeQrPng(await verificationQrPng(url, size))).toBe(url);
+      }
     }
   });
 

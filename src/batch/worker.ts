@@ -6,7 +6,7 @@
 import { workerData } from 'piscina';
 import { buildCredential, prepareAchievement } from '../issuer/build.js';
 import { checkBuiltCredential } from '../issuer/check.js';
-import { finishJwt, jwtPayload, prepareJwt, signingInput, type SignedJwtParts, type UnsignedJwt } from '../issuer/jwt/sign.js';
+import { jwtPayload, prepareJwt, signPrepared, type SignedJwtParts, type UnsignedJwt } from '../issuer/jwt/sign.js';
 import { packSigned, partHash, type CredentialPart } from '../storage/packed-jwt.js';
 import { lintRequest, ruleOutcomes } from '../issuer/lint.js';
 import { createLocalSigner } from '../issuer/signer.js';
@@ -130,8 +130,7 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
       else throw e;
     }
   }
-  const sign = signer.signSync!;
-  for (const { at, line, unsigned } of ready) slots[at] = { line, ok: true, jwt: forStorage(finishJwt(unsigned, sign(signingInput(unsigned, true))), parts) };
+  for (const { at, line, unsigned } of ready) slots[at] = { line, ok: true, jwt: forStorage(await signPrepared(unsigned, signer), parts) };
   // Outcomes go back in task order: the main thread matches them to its plan in that order.
   return slots;
 }

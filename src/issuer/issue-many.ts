@@ -22,34 +22,35 @@ export type IssueManyResult = ({ ok: true } & IssuedCredential) | { ok: false; e
 export async function issueCredentials(requests: readonly IssuanceRequest[], options: IssueOptions): Promise<IssueManyResult[]> {
   const format: IssueFormat = options.format ?? 'jwt';
   if (!ISSUE_FORMATS.includes(format)) throw new MicrocredError('MC_USAGE', `format must be one of ${ISSUE_FORMATS.join(', ')}, not ${String(format)}`);
-  const out: IssueManyResult[] = [];
   if (format !== 'jwt') {
+    const out: IssueManyResult[] = [];
     for (const request of requests) {
-      try {
-        out.push({ ok: true, ...(await issueCredential(request, options)) });
-      } catch (e) {
-        if (!(e instanceof MicrocredError)) throw e;
-        out.push({ ok: false, error: e });
-      }
+      const r = await settled(() => issueCredential(request, options));
+      out.push(r instanceof MicrocredError ? { ok: false, error: r } : { ok: true, ...r });
     }
     return out;
   }
   const ready: Array<{ credential: Credential; warnings: RuleOutcome[]; unsigned: UnsignedJwt } | MicrocredError> = [];
   for (const request of requests) {
-    try {
-      const checked = await checkedCredential(request, options);
-      ready.push({ credential: checked.credential, warnings: checked.warnings, unsigned: prepareJwt(jwtPayload(checked.credential), options.signer) });
-    } catch (e) {
-      if (!(e instanceof MicrocredError)) throw e;
-      ready.push(e);
-    }
+    ready.push(await settled(async () => {
+      const { credential, warnings } = await checkedCredential(request, options);
+      return { credential, warnings, unsigned: prepareJwt(jwtPayload(credential), options.signer) };
+    }));
   }
-  const { signer } = options;
+  const out: IssueManyResult[] = [];
   for (const r of ready) {
     if (r instanceof MicrocredError) out.push({ ok: false, error: r });
-    else {
-      out.push({ ok: true, credential: r.credential, jwt: (await signPrepared(r.unsigned, signer)).jwt, warnings: r.warnings });
-    }
+    else out.push({ ok: true, credential: r.credential, jwt: (await signPrepared(r.unsigned, options.signer)).jwt, warnings: r.warnings });
   }
   return out;
+}
+
+/** The work's value, or the MicrocredError it failed with (a request's problem); any other error is thrown. */
+async function settled<T>(work: () => Promise<T>): Promise<T | MicrocredError> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof MicrocredError) return e;
+    throw e;
+  }
 }

@@ -30,7 +30,6 @@ import { lookupIssuer, withTrust, type TrustRegistry } from '../verifier/trust.j
 import { recipientMatches } from '../verifier/recipient.js';
 import type { VerificationReport } from '../verifier/report.js';
 import type { VerifierInput } from '../verifier/input.js';
-import QRCode from 'qrcode';
 import { verificationQrPng, verificationQrSvg } from '../web/qr.js';
 
 export interface AppDeps {
@@ -342,7 +341,7 @@ export function createApp(deps: AppDeps): express.Express {
         facts,
         outcomes: (Array.isArray(a.alignment) ? (a.alignment as Array<Record<string, unknown>>) : []).filter((x) => x.targetType === 'ext:LearningOutcome').map((x) => String(x.targetName)),
         verificationUrl: url,
-        qrPng: await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 600 }),
+        qrPng: await verificationQrPng(url, { width: 600, margin: 1 }),
         credentialId: c.id,
       });
       res.type('application/pdf').set('Content-Disposition', `inline; filename="certificate-${String(req.params.uuid)}.pdf"`).send(pdf);

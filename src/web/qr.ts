@@ -5,8 +5,8 @@ import { PNG } from 'pngjs';
  * QR codes of a credential's verification link (never of the credential itself, which overflows
  * a printable QR code), as the service serves them and batch output writes them.
  */
-const WIDTH = 512;
-const MARGIN = 2;
+/** What pages, downloads and batch files use; the printable certificate asks for its own size. */
+const DEFAULT_SIZE = { width: 512, margin: 2 };
 /** PNG options: greyscale with the "Up" filter (a QR code's pixel rows repeat in bands, which this filter turns into zeros). */
 const PNG_OPTIONS = { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType: 2 } as const;
 
@@ -16,9 +16,9 @@ const PNG_OPTIONS = { colorType: 0, inputColorType: 0, inputHasAlpha: false, fil
  * into greyscale, with the renderer's geometry (margin and scale), and written by pngjs: the same
  * image, about three times as fast, which counts when a cohort's codes are written.
  */
-export function verificationQrPng(url: string): Promise<Buffer> {
+export function verificationQrPng(url: string, size: { width: number; margin: number } = DEFAULT_SIZE): Promise<Buffer> {
   const { modules } = QRCode.create(url, { errorCorrectionLevel: 'M' });
-  const { width, pixels } = raster(modules.size, modules.data);
+  const { width, pixels } = raster(modules.size, modules.data, size);
   const png = new PNG(PNG_OPTIONS);
   png.width = width;
   png.height = width;
@@ -27,10 +27,11 @@ export function verificationQrPng(url: string): Promise<Buffer> {
 }
 
 /** Greyscale pixels (0 dark, 255 light) of a QR symbol, mapped as qrcode's renderer maps them (renderer/utils.js). */
-function raster(size: number, data: Uint8Array): { width: number; pixels: Buffer } {
-  const scale = WIDTH / (size + MARGIN * 2);
-  const width = Math.floor((size + MARGIN * 2) * scale);
-  const margin = MARGIN * scale;
+function raster(size: number, data: Uint8Array, image: { width: number; margin: number }): { width: number; pixels: Buffer } {
+  // qrcode falls back to 4 pixels a module when the width is too small for the symbol.
+  const scale = image.width >= size + image.margin * 2 ? image.width / (size + image.margin * 2) : 4;
+  const width = Math.floor((size + image.margin * 2) * scale);
+  const margin = image.margin * scale;
   const pixels = Buffer.alloc(width * width, 255);
   let lastRow = -1;
   for (let i = 0; i < width; i++) {

@@ -68,7 +68,7 @@ let scratch = Buffer.allocUnsafe(16 * 1024);
  * The JWS signing input, `header.payload`, as ASCII bytes. With `reuse` it is written into the
  * scratch buffer and valid only until the next call (for a synchronous signer, done with it at once).
  */
-export function signingInput(unsigned: UnsignedJwt, reuse = false): Buffer {
+function signingInput(unsigned: UnsignedJwt, reuse = false): Buffer {
   const { header, payload } = unsigned;
   const length = header.length + 1 + payload.head.length + payload.mid.length + payload.tail.length;
   let input: Buffer;
@@ -93,7 +93,7 @@ export async function signPrepared(unsigned: UnsignedJwt, signer: Signer): Promi
 }
 
 /** The signed JWT from a prepared one and the signature over its input. */
-export function finishJwt(unsigned: UnsignedJwt, signature: Uint8Array): SignedJwtParts {
+function finishJwt(unsigned: UnsignedJwt, signature: Uint8Array): SignedJwtParts {
   const sig = encodeBase64url(signature);
   const { header, payload, split } = unsigned;
   // Left as a rope: a caller that stores the packed form never reads (and so never copies) the whole JWT.
