@@ -15,7 +15,8 @@ import { knownAchievementText, parseCredentialJson } from '../src/verifier/known
 import { validateAchievementCredential, validateExtensionSchemas } from '../src/model/schema/validate.js';
 import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape, matchesShape } from '../src/lib/jsonld/expand.js';
 import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
-import { buildCredential, builtAchievement, prepareAchievement } from '../src/issuer/build.js';
+import { dateMs } from '../src/benchmark/view.js';
+import { buildCredential, builtAchievement, prepareAchievement, sharedParts } from '../src/issuer/build.js';
 import { encodeAround, jwtPayload, serializePayload, signCredentialJwtParts } from '../src/issuer/jwt/sign.js';
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
 import { issueCredential, issueCredentials, MicrocredError, type IssuanceRequest, type Signer } from '../src/issuer/index.js';
@@ -41,6 +42,31 @@ function learner(change: (r: Req) => void): Req {
   change(r);
   return r;
 }
+
+describe('dates parsed for the rules', () => {
+  it('are what Date.parse gives, also for local times read again after the time zone changed', () => {
+    const strings = ['2025-06-14', '2025-06-14T10:00:00Z', '2025-06-14T10:00:00.5+05:30', '2025-06-14T10:00:00-08:00', '2025-06-14T10:00:00', '2025/06/14', 'Jun 14 2025', '2025-13-01', 'not a date', '', 'Z', '+05:30'];
+    const before = process.env.TZ;
+    try {
+      for (const tz of ['UTC', 'Asia/Kolkata', 'America/Los_Angeles', 'UTC']) {
+        process.env.TZ = tz;
+        for (const s of strings) {
+          const t = Date.parse(s);
+          for (let i = 0; i < 2; i++) expect(dateMs(s), `${s} in ${tz}`).toBe(Number.isNaN(t) ? undefined : t);
+        }
+      }
+      // The zone really changed the local readings, or the loop above proves little.
+      process.env.TZ = 'Asia/Kolkata';
+      const kolkata = Date.parse('2025-06-14T10:00:00');
+      process.env.TZ = 'America/Los_Angeles';
+      expect(Date.parse('2025-06-14T10:00:00')).not.toBe(kolkata);
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+    expect(dateMs(5)).toBeUndefined();
+  });
+});
 
 describe('benchmark rules: outcomes cached per achievement', () => {
   it('every learner gets the outcome of an uncached evaluation, in either order', () => {
@@ -128,6 +154,12 @@ describe('the interned achievement', () => {
       const { head, mid, tail } = encodeAround(before, '{}', 'z');
       expect(head + mid + tail).toBe(Buffer.from(`${before}{}z`).toString('base64url'));
     }
+    // Pieces larger than the reused buffer (it grows), then small ones again.
+    for (const [before, after] of [['é'.repeat(9000), '😀'.repeat(5000)], ['x', 'y'], ['a'.repeat(70000), '']]) {
+      const text = JSON.stringify({ name: 'z'.repeat(30000) });
+      const { head, mid, tail } = encodeAround(before!, text, after!);
+      expect(head + mid + tail).toBe(Buffer.from(before! + text + after!, 'utf8').toString('base64url'));
+    }
   });
 
   it('signs exactly the plain signing input: the JWT verifies and its payload is JSON.stringify of the credential\'s payload', async () => {
@@ -150,6 +182,66 @@ describe('the interned achievement', () => {
       expect(packSigned(part, header, signature, before, after)).toBe(packJwt(parts.jwt, part, before, after));
       expect(unpackJwt(packSigned(part, header, signature, before, after), achievement).jwt).toBe(parts.jwt);
     }
+  });
+});
+
+describe('the shared issuer profile, @context, type and credentialSchema', () => {
+  /** The issuer profile as the issuer built it before sharing: the request's profile, the id, Profile among the types. */
+  function reference(given: Record<string, unknown> | undefined, id: string): unknown {
+    const out: Record<string, unknown> = { ...(given ?? {}), id };
+    const types = out.type === undefined ? [] : Array.isArray(out.type) ? out.type : [out.type];
+    out.type = types.includes('Profile') ? types : ['Profile', ...types];
+    return JSON.parse(JSON.stringify(out)) as unknown;
+  }
+
+  it('a cohort shares one frozen profile; each credential carries exactly the profile its request gives, also when the caller changes it in place (property)', () => {
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(undefined, Number.NaN, -0, Infinity, new Date(0), 'Profile', ['Profile', 'X']));
+    const profile = fc.dictionary(fc.constantFrom('name', 'url', 'type', 'id', 'address', '__proto__', '0', 'é'), value, { maxKeys: 4 });
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('new' as const), given: fc.option(profile, { nil: undefined }) }),
+      fc.record({ kind: fc.constant('mutate' as const), key: fc.constantFrom('name', 'url', 'address'), v: value }),
+      fc.record({ kind: fc.constant('id' as const), id: fc.constantFrom(ISSUER, 'did:example:other') }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), (steps) => {
+        let given: Record<string, unknown> | undefined;
+        let id = ISSUER;
+        let previous: { node: unknown; text: string } | undefined;
+        for (const s of steps) {
+          if (s.kind === 'new') given = s.given;
+          else if (s.kind === 'mutate') (given ??= {})[s.key] = s.v;
+          else id = s.id;
+          const request = { ...asRequest(example('basic.json')), issuer: given as IssuanceRequest['issuer'] };
+          const issuer = buildCredential(request, { issuerId: id, now: NOW }).issuer;
+          expect(JSON.parse(JSON.stringify(issuer))).toEqual(reference(given, id));
+          expect(Object.isFrozen(issuer)).toBe(true);
+          const text = JSON.stringify(issuer);
+          if (previous && previous.text === text) expect(issuer, 'the same content is the same shared object').toBe(previous.node);
+          previous = { node: issuer, text };
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('every example\'s credential has its issuer, @context, type and credentialSchema shared, with their JSON text known', () => {
+    for (const file of ['basic.json', 'in-ncrf-data-ethics.json', 'eu-ects-data-literacy.json', 'uk-research-data.json']) {
+      const credential = buildCredential(asRequest(example(file)), { issuerId: ISSUER, now: NOW });
+      const again = buildCredential(asRequest(example(file)), { issuerId: ISSUER, now: NOW });
+      for (const m of ['@context', 'type', 'issuer', 'credentialSchema']) {
+        expect(again[m], m).toBe(credential[m]);
+        expect(Object.isFrozen(credential[m])).toBe(true);
+        expect(sharedParts(credential).find((p) => p.node === credential[m])?.key).toBe(JSON.stringify(credential[m]));
+      }
+    }
+  });
+
+  it('a payload with a toJSON method anywhere on the spliced path serializes as JSON.stringify does', () => {
+    const payload = jwtPayload(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW }));
+    const withDate = { ...payload, awardedDate: new Date(0) };
+    const subjectToJson = { ...payload, credentialSubject: { ...(payload.credentialSubject as object), toJSON: (k: string) => `subject under ${k}` } };
+    const rootToJson = { ...payload, toJSON: () => ({ replaced: true }) };
+    for (const p of [withDate, subjectToJson, rootToJson]) expect(serializePayload(p)).toBe(JSON.stringify(p));
   });
 });
 
@@ -281,7 +373,8 @@ describe('JSON-LD shape', () => {
     const bad = buildCredential(asRequest(badReq), { issuerId: ISSUER, now: NOW });
     for (const doc of [ok, bad, ok, bad]) {
       const expected = await checkJsonLdTerms(structuredClone(doc));
-      expect(await checkJsonLdTermsCached(doc, builtAchievement(doc))).toEqual(expected);
+      expect(await checkJsonLdTermsCached(doc, [builtAchievement(doc)!])).toEqual(expected);
+      expect(await checkJsonLdTermsCached(doc, sharedParts(doc))).toEqual(expected);
       expect(await checkJsonLdTermsCached(structuredClone(doc))).toEqual(expected);
     }
     expect((await checkJsonLdTerms(bad)).map((p) => p.code)).toContain('MC_JSONLD_UNDEFINED_TERM');
@@ -321,10 +414,14 @@ describe('JSON-LD shape', () => {
       { numRuns: 3000 },
     );
     const credential = buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW });
-    const part = builtAchievement(credential)!;
-    expect(matchesShape(credential, jsonLdShape(credential, part), part)).toBe(true);
-    expect(matchesShape(credential, jsonLdShape(credential, part))).toBe(false);
-    expect(matchesShape({ ...credential, validFrom: 5 }, jsonLdShape(credential, part), part)).toBe(false);
+    const parts = sharedParts(credential);
+    // The achievement, issuer profile, @context, type and credentialSchema.
+    expect(parts.map((p) => (p.node === (credential.credentialSubject as Req).achievement ? 'achievement' : Object.keys(credential).find((k) => credential[k] === p.node)))).toEqual(['achievement', '@context', 'type', 'issuer', 'credentialSchema']);
+    for (const p of [parts, [parts[0]!]]) {
+      expect(matchesShape(credential, jsonLdShape(credential, p), p)).toBe(true);
+      expect(matchesShape(credential, jsonLdShape(credential, p))).toBe(false);
+      expect(matchesShape({ ...credential, validFrom: 5 }, jsonLdShape(credential, p), p)).toBe(false);
+    }
   });
 
   it('absolute IRIs are told from other strings as RFC 3986 says (property)', () => {

@@ -87,22 +87,30 @@ function buildIdentifier(item: Record<string, unknown>): Record<string, unknown>
  * (JSON-LD shape, benchmark rules) and is spliced into the JWT payload instead of serializing
  * the largest part of the credential again.
  */
-const interned = new LRUCache<string, Record<string, unknown>>({ max: 256 });
+const interned = new LRUCache<string, object>({ max: 256 });
 const internedText = new WeakMap<object, string>();
+/** The texts of the other shared nodes (kept apart so only an achievement counts as prepared). */
+const sharedTexts = new WeakMap<object, string>();
 
 let last: { text: string; node: Record<string, unknown> } | undefined;
+
+/** The shared frozen node for a JSON text, parsed once; its text is known (sharedText). */
+function fromText<T extends object>(text: string, cache: LRUCache<string, object>, texts: WeakMap<object, string>): T {
+  let node = cache.get(text) as T | undefined;
+  if (!node) {
+    node = deepFreeze(JSON.parse(text) as T);
+    cache.set(text, node);
+    texts.set(node, text);
+  }
+  return node;
+}
 
 function intern(achievement: Record<string, unknown>): Record<string, unknown> {
   const text = JSON.stringify(achievement);
   // Consecutive credentials usually share the achievement: comparing with the last one is a
   // memory compare, where a cache lookup would first hash the whole (fresh) text.
   if (last !== undefined && last.text === text) return last.node;
-  let node = interned.get(text);
-  if (!node) {
-    node = deepFreeze(JSON.parse(text) as Record<string, unknown>);
-    interned.set(text, node);
-    internedText.set(node, text);
-  }
+  const node = fromText<Record<string, unknown>>(text, interned, internedText);
   last = { text: internedText.get(node)!, node };
   return node;
 }
@@ -118,6 +126,15 @@ export function prepareAchievement(achievement: Record<string, unknown>): Record
   return internedText.has(achievement) ? achievement : intern(buildAchievement(achievement));
 }
 
+/**
+ * The JSON text of a node the issuer shares between credentials (an achievement, the issuer
+ * profile, the @context, type and credentialSchema arrays); undefined for any other value.
+ * Shared nodes are deeply frozen, so the text stays true.
+ */
+export function sharedText(node: unknown): string | undefined {
+  return node !== null && typeof node === 'object' ? (internedText.get(node) ?? sharedTexts.get(node)) : undefined;
+}
+
 /** The JSON text of an achievement built here (undefined for any other object). */
 export function achievementText(achievement: unknown): string | undefined {
   return achievement !== null && typeof achievement === 'object' ? internedText.get(achievement) : undefined;
@@ -128,6 +145,106 @@ export function builtAchievement(credential: Record<string, unknown>): { node: R
   const node = (credential.credentialSubject as { achievement?: Record<string, unknown> } | undefined)?.achievement;
   const key = achievementText(node);
   return node && key !== undefined ? { node, key } : undefined;
+}
+
+/** A shared node of a credential, with its JSON text and the member it sits in. */
+export interface SharedPart {
+  node: object;
+  key: string;
+}
+
+/**
+ * The shared nodes of a built credential: its achievement, and the issuer profile, @context,
+ * type and credentialSchema that a cohort's credentials have in common. Checks that depend only
+ * on content (JSON-LD shape, schema) handle each once per content.
+ */
+export function sharedParts(credential: Record<string, unknown>): SharedPart[] {
+  const parts: SharedPart[] = [];
+  const achievement = builtAchievement(credential);
+  if (achievement) parts.push(achievement);
+  for (const k of SHARED_MEMBERS) {
+    const node = credential[k];
+    const key = sharedText(node);
+    if (key !== undefined) parts.push({ node: node as object, key });
+  }
+  return parts;
+}
+
+const SHARED_MEMBERS = ['@context', 'type', 'issuer', 'credentialSchema'] as const;
+
+/** Shared issuer profiles, @context and credentialSchema arrays, by content. */
+const sharedNodes = new LRUCache<string, object>({ max: 256 });
+
+function share<T extends object>(value: T): T {
+  return fromText<T>(JSON.stringify(value), sharedNodes, sharedTexts);
+}
+
+const CREDENTIAL_TYPE = share(['VerifiableCredential', 'OpenBadgeCredential']);
+
+/**
+ * The last issuer profile built, with a JSON copy of the request's profile it was built from. A
+ * cohort's requests carry the same profile; comparing it with the copy costs less than
+ * serializing it to look it up.
+ */
+let lastIssuer: { given: unknown; issuerId: string; node: Record<string, unknown> & { id: string } } | undefined;
+
+function issuerProfile(given: Record<string, unknown> | undefined, issuerId: string): Record<string, unknown> & { id: string } {
+  const source = given ?? {};
+  if (lastIssuer !== undefined && lastIssuer.issuerId === issuerId && sameJson(source, lastIssuer.given)) return lastIssuer.node;
+  const issuer = copyOwn(source);
+  issuer.id = issuerId;
+  addType(issuer, 'Profile');
+  let text: string;
+  try {
+    text = JSON.stringify(issuer);
+  } catch {
+    // Not JSON (a BigInt, a cycle): left unshared for the schema check to report.
+    return issuer as Record<string, unknown> & { id: string };
+  }
+  const node = fromText<Record<string, unknown> & { id: string }>(text, sharedNodes, sharedTexts);
+  lastIssuer = { given: JSON.parse(JSON.stringify(source)) as unknown, issuerId, node };
+  return node;
+}
+
+/**
+ * Whether `value` serializes exactly as `json` (a value parsed from JSON text) does: the same
+ * members in the same order, the same strings and finite numbers. Anything JSON.stringify would
+ * change (undefined, a Date, a class instance, NaN) makes it differ, which only costs a rebuild.
+ */
+function sameJson(value: unknown, json: unknown): boolean {
+  if (value === json) return typeof value !== 'number' || Number.isFinite(value);
+  if (value === null || json === null || typeof value !== 'object' || typeof json !== 'object') return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(json) || value.length !== json.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameJson(value[i], json[i])) return false;
+    return true;
+  }
+  if (Array.isArray(json)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  const a = Object.keys(value);
+  const b = Object.keys(json);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const k = a[i]!;
+    if (k !== b[i] || !sameJson((value as Record<string, unknown>)[k], (json as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+const CONTEXTS = [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT];
+const SCHEMAS = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }];
+/** The @context and credentialSchema arrays of requests that add none of their own, with and without the extension. */
+const PLAIN = { context: share(CONTEXTS), schema: share(SCHEMAS) };
+const EXTENDED = { context: share([...CONTEXTS, QB_CONTEXT_URL]), schema: share([...SCHEMAS, { id: QB_SCHEMA_URL, type: OB3_SCHEMA_TYPE }]) };
+
+/** The shared node for a value of the request, or the value itself when it is not JSON (for the schema check to report). */
+function shareIfJson<T extends object>(value: T): T {
+  try {
+    return share(value);
+  } catch {
+    return value;
+  }
 }
 
 /** Pure construction of the unsigned credential from a request (no validation, no I/O). */
@@ -142,15 +259,17 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   // Using the extension means declaring it: its context and its schema (OB 3.0 §Extending the Data Model).
   const usesExtension = (subject.achievement as Record<string, unknown>).qualityBenchmark !== undefined || subject.qualityBenchmarkRecord !== undefined;
 
-  const issuer = copyOwn(request.issuer ?? {});
-  issuer.id = issuerId;
-  addType(issuer, 'Profile');
-  const extraContexts = [...(request['@context'] ?? []), ...(usesExtension ? [QB_CONTEXT_URL] : [])].filter((c, i, all) => c !== VC_V2_CONTEXT && c !== OB3_CONTEXT && c !== OB3_EXTENSIONS_CONTEXT && all.indexOf(c) === i);
+  const defaults = usesExtension ? EXTENDED : PLAIN;
+  let context: string[] = defaults.context;
+  if (request['@context'] !== undefined) {
+    const extra = [...request['@context'], ...(usesExtension ? [QB_CONTEXT_URL] : [])].filter((c, i, all) => c !== VC_V2_CONTEXT && c !== OB3_CONTEXT && c !== OB3_EXTENSIONS_CONTEXT && all.indexOf(c) === i);
+    context = shareIfJson([...CONTEXTS, ...extra]);
+  }
   const credential: Record<string, unknown> = {
-    '@context': [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, ...extraContexts],
+    '@context': context,
     id: request.id ?? `urn:uuid:${randomUUID()}`,
-    type: ['VerifiableCredential', 'OpenBadgeCredential'],
-    issuer,
+    type: CREDENTIAL_TYPE,
+    issuer: issuerProfile(request.issuer, issuerId),
     validFrom: request.validFrom ?? isoSeconds(now),
   };
   if (request.validUntil !== undefined) credential.validUntil = request.validUntil;
@@ -161,7 +280,10 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   credential.credentialSubject = subject;
   if (request.evidence !== undefined) credential.evidence = (asArray(request.evidence) as Array<Record<string, unknown>>).map((e) => withType(e, 'Evidence'));
   if (request.credentialStatus !== undefined) credential.credentialStatus = request.credentialStatus;
-  const extraSchemas = [...(request.credentialSchema ?? []), ...(usesExtension ? [{ id: QB_SCHEMA_URL, type: OB3_SCHEMA_TYPE }] : [])];
-  credential.credentialSchema = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }, ...extraSchemas.filter((s, i) => s.id !== OB3_SCHEMA_URL && extraSchemas.findIndex((x) => x.id === s.id) === i)];
+  if (request.credentialSchema === undefined) credential.credentialSchema = defaults.schema;
+  else {
+    const extraSchemas = [...request.credentialSchema, ...(usesExtension ? [{ id: QB_SCHEMA_URL, type: OB3_SCHEMA_TYPE }] : [])];
+    credential.credentialSchema = shareIfJson([...SCHEMAS, ...extraSchemas.filter((s, i) => s.id !== OB3_SCHEMA_URL && extraSchemas.findIndex((x) => x.id === s.id) === i)]);
+  }
   return credential as Credential;
 }

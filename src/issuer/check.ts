@@ -2,15 +2,15 @@ import type { Problem } from '../errors.js';
 import { validateAchievementCredential } from '../model/schema/validate.js';
 import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
 import { parseDateTimeZ } from '../verifier/checks/dates.js';
-import { builtAchievement, type Credential } from './build.js';
+import { sharedParts, type Credential, type SharedPart } from './build.js';
 import { signerDid, type Signer } from './signer.js';
 
 /**
  * Check the built credential with the verifier's own structural checks, so nothing is signed
  * that the verifier would reject. Returns every problem, not just the first.
  */
-export function checkBuiltCredential(credential: Credential, signer: Signer | null): Problem[] {
-  const problems: Problem[] = [...validateAchievementCredential(credential, builtAchievement(credential))];
+export function checkBuiltCredential(credential: Credential, signer: Signer | null, parts: readonly SharedPart[] = sharedParts(credential)): Problem[] {
+  const problems: Problem[] = validateAchievementCredential(credential, parts);
   for (const r of [checkContext(credential, false), checkType(credential), checkSubject(credential)]) {
     if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });
   }
@@ -28,6 +28,7 @@ export function checkBuiltCredential(credential: Credential, signer: Signer | nu
 }
 
 function dedupe(problems: Problem[]): Problem[] {
+  if (problems.length < 2) return problems;
   const seen = new Set<string>();
   return problems.filter((p) => {
     const k = `${p.path}\u0000${p.message}`;

@@ -3,7 +3,7 @@ import type { RuleOutcome } from '../benchmark/types.js';
 import type { Problem } from '../errors.js';
 import { checkJsonLdTermsCached } from '../lib/jsonld/expand.js';
 import { validateExtensionSchemas } from '../model/schema/validate.js';
-import { buildCredential, builtAchievement, type Credential } from './build.js';
+import { buildCredential, builtAchievement, sharedParts, type Credential } from './build.js';
 import { checkBuiltCredential } from './check.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
 import { signerDid, type Signer } from './signer.js';
@@ -39,14 +39,12 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   const issuerId = options.issuerId ?? request.issuer?.id ?? (options.signer ? signerDid(options.signer) : undefined) ?? LINT_ISSUER;
   const now = options.now ?? new Date();
   const credential = buildCredential(request, { issuerId, now });
-  // The built achievement is plain JSON with known text: the per-achievement caches apply.
-  const part = builtAchievement(credential);
-  const problems = [
-    ...(options.signer ? checkBuiltCredential(credential, options.signer) : checkBuiltCredential(credential, null)),
-    ...validateExtensionSchemas(credential, part),
-  ];
-  problems.push(...(await checkJsonLdTermsCached(credential, part)));
-  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], achievementKey: part?.key });
+  // The shared parts (achievement, issuer profile, contexts…) are plain JSON with known text: the per-content caches apply.
+  const parts = sharedParts(credential);
+  const problems = checkBuiltCredential(credential, options.signer ?? null, parts);
+  problems.push(...validateExtensionSchemas(credential, parts));
+  problems.push(...(await checkJsonLdTermsCached(credential, parts)));
+  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], achievementKey: builtAchievement(credential)?.key });
   for (const id of benchmark.unknown) {
     const declared = benchmark.declared.includes(id);
     problems.push({ path: declared ? '/credentialSubject/achievement/qualityBenchmark/profile' : '/', message: `unknown profile ${id}${declared ? '' : ' (asked for with --profile)'}; see microcred profiles`, code: 'MC_PROFILE_UNKNOWN' });

@@ -1,6 +1,6 @@
 import { QB_CONTEXT_URL, QB_SCHEMA_URL } from '../../model/constants.js';
 import type { CheckVerdict } from '../types.js';
-import { asArray, credits, durationHours, isPresent, num, type Json, type McView } from '../view.js';
+import { asArray, credits, dateMs, durationHours, isPresent, num, type Json, type McView } from '../view.js';
 
 type Params = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -86,11 +86,7 @@ export function levelCopy(view: McView): CheckVerdict {
   return problems.length ? { result: 'fail', detail: problems.join('; ') } : { result: 'pass' };
 }
 
-const time = (v: unknown): number | undefined => {
-  if (typeof v !== 'string') return undefined;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : t;
-};
+const time = dateMs;
 
 export function dateOrder(view: McView): CheckVerdict {
   const start = time(view.subject.activityStartDate);

@@ -1,5 +1,5 @@
 import type { CheckVerdict } from '../types.js';
-import { asArray, isPresent, num, type Json, type McView } from '../view.js';
+import { asArray, dateMs, isPresent, num, type Json, type McView } from '../view.js';
 
 type Params = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -31,20 +31,20 @@ export function shelfLife(view: McView, p: Params): CheckVerdict {
   const years = num(bank.shelfLifeYears);
   if (years === undefined) return { result: 'fail', detail: 'creditBank.shelfLifeYears is not stated' };
   if (years > max) return { result: 'fail', detail: `a shelf life of ${years} years exceeds the maximum of ${max}` };
-  const awardedRaw = view.credential.awardedDate ?? view.credential.validFrom;
-  const awarded = typeof awardedRaw === 'string' ? new Date(awardedRaw) : undefined;
-  if (typeof bank.redeemableUntil === 'string' && awarded && !Number.isNaN(awarded.getTime())) {
-    const until = new Date(bank.redeemableUntil);
-    if (Number.isNaN(until.getTime())) return { result: 'fail', detail: `redeemableUntil ${bank.redeemableUntil} is not a date` };
-    if (until > addYears(awarded, Math.min(years, max))) return { result: 'fail', detail: `redeemableUntil ${bank.redeemableUntil} is more than ${Math.min(years, max)} years after the award` };
+  const awarded = dateMs(view.credential.awardedDate ?? view.credential.validFrom);
+  if (typeof bank.redeemableUntil === 'string' && awarded !== undefined) {
+    const until = dateMs(bank.redeemableUntil);
+    if (until === undefined) return { result: 'fail', detail: `redeemableUntil ${bank.redeemableUntil} is not a date` };
+    if (until > addYears(new Date(awarded), Math.min(years, max)).getTime()) return { result: 'fail', detail: `redeemableUntil ${bank.redeemableUntil} is more than ${Math.min(years, max)} years after the award` };
   }
   return { result: 'pass', detail: `shelf life ${years} years` };
 }
 
 export function shelfLifeExpired(view: McView): CheckVerdict {
   const until = obj(view.qb.creditBank).redeemableUntil;
-  if (typeof until !== 'string' || Number.isNaN(Date.parse(until))) return { result: 'n/a' };
-  return view.now.getTime() > Date.parse(until) + 86400_000
+  const ms = dateMs(until);
+  if (typeof until !== 'string' || ms === undefined) return { result: 'n/a' };
+  return view.now.getTime() > ms + 86400_000
     ? { result: 'info', detail: `the credits could be redeemed until ${until}; they are past their shelf life (the credential itself stays valid)` }
     : { result: 'pass', detail: `redeemable until ${until}` };
 }

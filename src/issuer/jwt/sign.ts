@@ -1,10 +1,9 @@
 import { encodeBase64url } from '../../lib/base64url.js';
 import { parseDateTimeZ, toSeconds } from '../../verifier/checks/dates.js';
 import type { Signer } from '../signer.js';
-import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { copyOwn } from '../../lib/copy.js';
-import { achievementText, type Credential } from '../build.js';
+import { achievementText, sharedText, type Credential } from '../build.js';
 
 /** The VC-JWT payload: the credential itself plus the registered claims OB 3.0 requires. */
 export function jwtPayload(credential: Credential): Record<string, unknown> {
@@ -155,53 +154,110 @@ export interface EncodedAround {
   midBytes?: Buffer;
 }
 
+/** Where the pieces around a cached run are put together as UTF-8 before encoding; grown as needed. */
+let pieces = Buffer.allocUnsafe(16 * 1024);
+
+/** `s` as UTF-8 into `pieces` at `at`, growing it first unless s and 2 more bytes surely fit; the bytes written. */
+function writeUtf8(s: string, at: number): number {
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8; the 2 bytes are the head's share of the achievement.
+  const need = at + s.length * 3 + 2;
+  if (need > pieces.length) {
+    const grown = Buffer.allocUnsafe(Math.max(need, pieces.length * 2));
+    pieces.copy(grown, 0, 0, at);
+    pieces = grown;
+  }
+  return pieces.write(s, at, 'utf8');
+}
+
 /** base64url(before + text + after) in three pieces, the middle one from the cache. Exported for tests. */
 export function encodeAround(before: string, text: string, after: string): EncodedAround {
   const part = alignedPart(text);
   // An achievement is an object's JSON text, never this short; plain encoding keeps the arithmetic below simple.
   if (part.bytes.length < 3) return { head: encodeBase64url(before + text + after), mid: '', tail: '' };
-  const lead = Buffer.byteLength(before, 'utf8');
+  // Written straight into one reused buffer: measuring each piece's UTF-8 length first would
+  // walk (and flatten) it twice.
+  const lead = writeUtf8(before, 0);
   const k = ((3 - (lead % 3)) % 3) as 0 | 1 | 2;
   const mid = part.runs[k];
   const restAt = k + (mid.length / 4) * 3;
-  const head = Buffer.allocUnsafe(lead + k);
-  head.write(before, 0, 'utf8');
-  part.bytes.copy(head, lead, 0, k);
-  const afterLength = Buffer.byteLength(after, 'utf8');
-  const tail = Buffer.allocUnsafe(part.bytes.length - restAt + afterLength);
-  part.bytes.copy(tail, 0, restAt);
-  tail.write(after, part.bytes.length - restAt, 'utf8');
-  return { head: head.toString('base64url'), mid, tail: tail.toString('base64url'), midBytes: part.runBytes[k] };
+  part.bytes.copy(pieces, lead, 0, k);
+  const head = pieces.toString('base64url', 0, lead + k);
+  const rest = part.bytes.length - restAt;
+  if (pieces.length < rest) pieces = Buffer.allocUnsafe(Math.max(rest, pieces.length * 2));
+  part.bytes.copy(pieces, 0, restAt);
+  const tailLength = rest + writeUtf8(after, rest);
+  return { head, mid, tail: pieces.toString('base64url', 0, tailLength), midBytes: part.runBytes[k] };
 }
 
 /** signCredentialJwt, with the payload split around the achievement (see SignedJwtParts). */
 export async function signCredentialJwtParts(credential: Credential, signer: Signer): Promise<SignedJwtParts> {
   return signJwtPayloadParts(jwtPayload(credential), signer);
 }
-
-// Stands in for the achievement while the rest is serialized; unguessable, so no learner data can collide with it.
-const MARK_VALUE = `microcred-achievement-${randomUUID()}`;
-const MARK = JSON.stringify(MARK_VALUE);
-
 /**
- * JSON.stringify(payload), byte for byte, but with the achievement's JSON text (known when the
- * issuer built it) spliced in rather than serialized again.
+ * JSON.stringify(payload), byte for byte, but with the text of the nodes the issuer shares
+ * between credentials (achievement, issuer profile, @context, type, credentialSchema; known when
+ * it built them) spliced in rather than serialized again.
  */
 export function serializePayload(payload: Record<string, unknown>): string {
   return payloadParts(payload).join('');
 }
 
-/** The serialized payload as [before, achievement, after], or [whole] when no built achievement is in it. */
+const hasToJson = (v: object) => typeof (v as { toJSON?: unknown }).toJSON === 'function';
+
+/**
+ * The serialized payload as [before, achievement, after], or [whole] when no built achievement is
+ * in it. Composed member by member (top level and credentialSubject) as JSON.stringify would
+ * write them. A toJSON method anywhere on that path (JSON.stringify calls it with the member's
+ * name) sends the payload to JSON.stringify whole.
+ */
 function payloadParts(payload: Record<string, unknown>): [string] | [string, string, string] {
-  const subject = payload.credentialSubject as Record<string, unknown> | undefined;
-  const text = subject && !Array.isArray(subject) ? achievementText(subject.achievement) : undefined;
-  if (text === undefined) return [JSON.stringify(payload)];
-  const marked = copyOwn(subject!);
-  marked.achievement = MARK_VALUE;
-  const rest = copyOwn(payload);
-  rest.credentialSubject = marked;
-  const json = JSON.stringify(rest);
-  const at = json.indexOf(MARK);
-  if (at === -1 || json.indexOf(MARK, at + 1) !== -1) return [JSON.stringify(payload)];
-  return [json.slice(0, at), text, json.slice(at + MARK.length)];
+  if (hasToJson(payload)) return [JSON.stringify(payload)];
+  let head: string | undefined;
+  let achievement = '';
+  let s = '{';
+  let n = 0;
+  const keys = Object.keys(payload);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = payload[k];
+    if (k === 'credentialSubject' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (hasToJson(v)) return [JSON.stringify(payload)];
+      s += (n++ ? ',' : '') + '"credentialSubject":{';
+      const subject = v as Record<string, unknown>;
+      const subjectKeys = Object.keys(subject);
+      let m = 0;
+      for (let j = 0; j < subjectKeys.length; j++) {
+        const sk = subjectKeys[j]!;
+        const sv = subject[sk];
+        const text = sk === 'achievement' ? achievementText(sv) : undefined;
+        if (text !== undefined) {
+          s += (m++ ? ',' : '') + '"achievement":';
+          head = s;
+          achievement = text;
+          s = '';
+          continue;
+        }
+        const t = memberText(sv);
+        if (t === null) return [JSON.stringify(payload)];
+        if (t !== undefined) s += (m++ ? ',' : '') + JSON.stringify(sk) + ':' + t;
+      }
+      s += '}';
+      continue;
+    }
+    const t = memberText(v);
+    if (t === null) return [JSON.stringify(payload)];
+    if (t !== undefined) s += (n++ ? ',' : '') + JSON.stringify(k) + ':' + t;
+  }
+  s += '}';
+  return head === undefined ? [s] : [head, achievement, s];
+}
+
+/** A member value's JSON text (undefined: JSON.stringify leaves the member out; null: it has a toJSON method). */
+function memberText(v: unknown): string | undefined | null {
+  if (v !== null && typeof v === 'object') {
+    const text = sharedText(v);
+    if (text !== undefined) return text;
+    if (hasToJson(v)) return null;
+  }
+  return JSON.stringify(v) as string | undefined;
 }

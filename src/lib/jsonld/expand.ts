@@ -8,54 +8,80 @@ import { documentLoader } from './loader.js';
  * contexts, and whether string values are absolute IRIs. Credentials of one achievement share a
  * shape, so JSON-LD expansion (milliseconds each) runs once per shape, not once per credential.
  */
-export function jsonLdShape(v: unknown, part?: ShapePart): string {
-  return shapeOf(v, '', part);
+export function jsonLdShape(v: unknown, parts?: readonly ShapePart[]): string {
+  return shapeOf(v, '', parts ?? NO_PARTS);
 }
 
 /**
- * A sub-object whose content is known as JSON text (`key`): its shape is computed once per
- * content and reused. A cohort's credentials share their achievement, the largest part.
+ * A sub-object or array whose content is known as JSON text (`key`): its shape is computed once
+ * per content and reused. A cohort's credentials share their achievement, the largest part, and
+ * their issuer profile, @context, type and credentialSchema.
  */
 export interface ShapePart {
   node: object;
   key: string;
 }
 
+const NO_PARTS: readonly ShapePart[] = [];
+
 /**
  * A part's shape stands in the document's shape as a short token naming it, so the document's
- * shape (the key of the expansion cache, hashed on every lookup) stays small.
+ * shape (the key of the expansion cache, hashed on every lookup) stays small. An array's shape
+ * also depends on the member it sits in (type and @context strings are kept, others are not), so
+ * an array part's entry is keyed by that member too.
  */
 const partShapes = new LRUCache<string, string>({ max: 512 });
 const partTokens = new Map<string, string>();
 let tokenCount = 0;
 
+/** The part whose node `v` is, if any (a handful of identity comparisons). */
+function partOf(v: object, parts: readonly ShapePart[]): ShapePart | undefined {
+  for (let i = 0; i < parts.length; i++) if (parts[i]!.node === v) return parts[i];
+  return undefined;
+}
+
+/**
+ * The last token of each part node, by identity: a cohort hands in the same shared nodes with
+ * the same text strings, so this is a pointer compare where the content cache would hash the text.
+ */
+const lastToken = new WeakMap<object, { key: string; member: string; token: string }>();
+
+function partToken(part: ShapePart, member: string, build: boolean): string | undefined {
+  const seen = lastToken.get(part.node);
+  if (seen !== undefined && seen.key === part.key && seen.member === member) return seen.token;
+  // An array's shape depends on the member it sits in: its entry is keyed by that member too.
+  const cacheKey = Array.isArray(part.node) ? `${member}\u0000${part.key}` : part.key;
+  let known = partShapes.get(cacheKey);
+  if (known === undefined) {
+    if (!build) return undefined;
+    const full = shapeOf(part.node, member, NO_PARTS);
+    let token = partTokens.get(full);
+    if (token === undefined) {
+      // Bounded: one token per distinct part shape seen; cleared (tokens stay unique) if it grows.
+      if (partTokens.size >= 4096) partTokens.clear();
+      partTokens.set(full, (token = `\u0001${(tokenCount++).toString(36)}\u0001`));
+    }
+    partShapes.set(cacheKey, (known = token));
+  }
+  lastToken.set(part.node, { key: part.key, member, token: known });
+  return known;
+}
+
 // String concatenation (V8 ropes) and a hand-rolled IRI test: this runs on every issue and verify.
-function shapeOf(v: unknown, key: string, part: ShapePart | undefined): string {
+function shapeOf(v: unknown, key: string, parts: readonly ShapePart[]): string {
   if (v === null) return 'n';
   if (typeof v === 'object') {
-    if (part !== undefined && v === part.node) {
-      let known = partShapes.get(part.key);
-      if (known === undefined) {
-        const full = shapeOf(v, key, undefined);
-        let token = partTokens.get(full);
-        if (token === undefined) {
-          // Bounded: one token per distinct achievement shape seen; cleared (tokens stay unique) if it grows.
-          if (partTokens.size >= 4096) partTokens.clear();
-          partTokens.set(full, (token = `\u0001${(tokenCount++).toString(36)}\u0001`));
-        }
-        partShapes.set(part.key, (known = token));
-      }
-      return known;
-    }
+    const part = parts.length ? partOf(v, parts) : undefined;
+    if (part !== undefined) return partToken(part, key, true)!;
     if (Array.isArray(v)) {
       let s = '[';
-      for (const x of v) s += shapeOf(x, key, part) + ',';
+      for (const x of v) s += shapeOf(x, key, parts) + ',';
       return s + ']';
     }
     // Names and type strings carry their length, so no name (which may hold any character) can
     // imitate the encoding of other members: two documents share a shape only if they truly do.
     let s = '{';
-    for (const k in v) s += k.length + '\u0000' + k + shapeOf((v as Record<string, unknown>)[k], k, part) + ',';
+    for (const k in v) s += k.length + '\u0000' + k + shapeOf((v as Record<string, unknown>)[k], k, parts) + ',';
     return s + '}';
   }
   if (typeof v === 'string') {
@@ -70,24 +96,25 @@ function shapeOf(v: unknown, key: string, part: ShapePart | undefined): string {
  * string: a cohort's documents mostly repeat the last shape, and building it allocated more than
  * everything else on the issue path.
  */
-export function matchesShape(v: unknown, shape: string, part?: ShapePart): boolean {
-  return matchAt(v, '', part, shape, 0) === shape.length;
+export function matchesShape(v: unknown, shape: string, parts?: readonly ShapePart[]): boolean {
+  return matchAt(v, '', parts ?? NO_PARTS, shape, 0) === shape.length;
 }
 
 /** Where v's shape ends in `shape` when it starts at `at` (shapeOf's grammar, step by step), or -1. */
-function matchAt(v: unknown, key: string, part: ShapePart | undefined, shape: string, at: number): number {
+function matchAt(v: unknown, key: string, parts: readonly ShapePart[], shape: string, at: number): number {
   if (at < 0) return -1;
   if (v === null) return shape.charCodeAt(at) === 110 /* n */ ? at + 1 : -1;
   if (typeof v === 'object') {
-    if (part !== undefined && v === part.node) {
-      const token = partShapes.get(part.key);
+    const part = parts.length ? partOf(v, parts) : undefined;
+    if (part !== undefined) {
+      const token = partToken(part, key, false);
       return token !== undefined && holdsAt(shape, token, at) ? at + token.length : -1;
     }
     if (Array.isArray(v)) {
       if (shape.charCodeAt(at) !== 91 /* [ */) return -1;
       at++;
       for (const x of v) {
-        at = matchAt(x, key, part, shape, at);
+        at = matchAt(x, key, parts, shape, at);
         if (at < 0 || shape.charCodeAt(at) !== 44 /* , */) return -1;
         at++;
       }
@@ -98,7 +125,7 @@ function matchAt(v: unknown, key: string, part: ShapePart | undefined, shape: st
     for (const k in v) {
       at = matchInt(shape, at, k.length);
       if (at < 0 || shape.charCodeAt(at) !== 0 || !holdsAt(shape, k, at + 1)) return -1;
-      at = matchAt((v as Record<string, unknown>)[k], k, part, shape, at + 1 + k.length);
+      at = matchAt((v as Record<string, unknown>)[k], k, parts, shape, at + 1 + k.length);
       if (at < 0 || shape.charCodeAt(at) !== 44) return -1;
       at++;
     }
@@ -148,10 +175,10 @@ function isAbsoluteIri(s: string): boolean {
 const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
-export async function checkJsonLdTermsCached(document: Record<string, unknown>, part?: ShapePart): Promise<Problem[]> {
+export async function checkJsonLdTermsCached(document: Record<string, unknown>, parts?: readonly ShapePart[]): Promise<Problem[]> {
   // A cohort's credentials usually share the last shape: checked in place, with no shape built.
-  if (last !== undefined && matchesShape(document, last.shape, part)) return last.problems;
-  const shape = jsonLdShape(document, part);
+  if (last !== undefined && matchesShape(document, last.shape, parts)) return last.problems;
+  const shape = jsonLdShape(document, parts);
   let problems = shapeCache.get(shape);
   if (!problems) {
     problems = await checkJsonLdTerms(document);

@@ -99,20 +99,6 @@ function validateSplit(schema: SplitSchema, doc: unknown, achievement: { node: o
 
 const achievementCredential = split(validateFn, validateWithoutAchievement, validateAchievement);
 
-/**
- * Check `doc` against the OB 3.0 AchievementCredential schema.
- * Returns `[]` when valid, otherwise one problem per distinct failure.
- *
- * `achievement`: the subject's achievement with its JSON text, when the caller knows it (plain
- * JSON). The achievement is then validated once per content, the rest per credential.
- */
-export function validateAchievementCredential(doc: unknown, achievement?: { node: object; key: string }): Problem[] {
-  return validateSplit(achievementCredential, doc, achievement);
-}
-
-/** An extension schema, split like the OB 3.0 one when it constrains the subject's achievement. */
-type ExtensionValidator = SplitSchema | { full: ValidateFunction };
-
 type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode> };
 
 /**
@@ -122,6 +108,68 @@ type SchemaNode = Record<string, unknown> & { properties?: Record<string, Schema
  */
 const SPLITTABLE = new Set(['$schema', '$id', 'title', 'description', 'type', 'properties', 'required', 'additionalProperties', '$defs']);
 const splittable = (node: SchemaNode) => Object.keys(node).every((k) => SPLITTABLE.has(k));
+
+/** A node of the document whose content is known as JSON text (`key`). */
+export interface KnownPart {
+  node: object;
+  key: string;
+}
+
+/**
+ * Top-level members an issuer shares between a cohort's credentials. The schema can be split at
+ * them too: its top level uses only keywords that cannot look into a listed property (checked
+ * below), so a credential is valid exactly when each of these members is valid under its own
+ * property schema, the achievement under Achievement, and the rest under `learnerOnly`.
+ */
+const SHARED_MEMBERS = ['@context', 'type', 'issuer', 'credentialSchema'] as const;
+const obProperties = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA.properties as Record<string, object>;
+const sharedSplit = splittable(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA as SchemaNode) && SHARED_MEMBERS.every((m) => m in obProperties)
+  ? {
+      learnerOnly: compile({
+        ...OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+        $id: OB3_SCHEMA_ID.replace(/\.json$/, '-learner-part.json'),
+        properties: { ...obProperties, ...Object.fromEntries(SHARED_MEMBERS.map((m) => [m, true])) },
+        $defs: { ...defs, AchievementSubject: { ...subjectDef, properties: { ...(subjectDef.properties as object), achievement: { type: 'object' } } } },
+      }),
+      members: SHARED_MEMBERS.map((m) => ({ member: m, validate: compile({ $ref: `${OB3_SCHEMA_ID}#/properties/${m}` }), valid: new LRUCache<string, boolean>({ max: 256 }) })),
+    }
+  : undefined;
+
+/**
+ * Check `doc` against the OB 3.0 AchievementCredential schema.
+ * Returns `[]` when valid, otherwise one problem per distinct failure.
+ *
+ * `known`: nodes of the document whose JSON text the caller knows (plain JSON): the subject's
+ * achievement, and any of the shared top-level members (@context, type, issuer,
+ * credentialSchema). A known achievement is validated once per content; when all four members
+ * are known too, so are they, and only the learner's part is validated per credential.
+ */
+export function validateAchievementCredential(doc: unknown, known?: KnownPart | readonly KnownPart[]): Problem[] {
+  if (known === undefined || !Array.isArray(known)) return validateSplit(achievementCredential, doc, known as KnownPart | undefined);
+  const parts = known as readonly KnownPart[];
+  const node = (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement;
+  const achievement = parts.find((p) => p.node === node);
+  if (sharedSplit && achievement && sharedValid(doc as Record<string, unknown>, parts, achievement)) return [];
+  return validateSplit(achievementCredential, doc, achievement);
+}
+
+/** Valid through the split at the achievement and the shared members; false also when a member is not known (the caller falls back). */
+function sharedValid(doc: Record<string, unknown>, parts: readonly KnownPart[], achievement: KnownPart): boolean {
+  const { learnerOnly, members } = sharedSplit!;
+  for (const m of members) {
+    const part = parts.find((p) => p.node === doc[m.member]);
+    if (part === undefined) return false;
+    let valid = m.valid.get(part.key);
+    if (valid === undefined) m.valid.set(part.key, (valid = m.validate(part.node)));
+    if (!valid) return false;
+  }
+  let valid = achievementCredential.valid.get(achievement.key);
+  if (valid === undefined) achievementCredential.valid.set(achievement.key, (valid = achievementCredential.achievement(achievement.node)));
+  return valid && learnerOnly(doc);
+}
+
+/** An extension schema, split like the OB 3.0 one when it constrains the subject's achievement. */
+type ExtensionValidator = SplitSchema | { full: ValidateFunction };
 
 function extensionValidator(schema: SchemaNode): ExtensionValidator {
   const full = compile(schema);
@@ -151,7 +199,9 @@ export function isKnownExtensionSchema(url: string): boolean {
  * Unknown schema URLs are not fetched (no network access for schemas); callers report them.
  * `achievement`: as for validateAchievementCredential.
  */
-export function validateExtensionSchemas(doc: Record<string, unknown>, achievement?: { node: object; key: string }): Problem[] {
+export function validateExtensionSchemas(doc: Record<string, unknown>, known?: KnownPart | readonly KnownPart[]): Problem[] {
+  const node = (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement;
+  const achievement = Array.isArray(known) ? (known as readonly KnownPart[]).find((p) => p.node === node) : (known as KnownPart | undefined);
   const ids = (Array.isArray(doc.credentialSchema) ? doc.credentialSchema : [doc.credentialSchema])
     .map((s) => (s && typeof s === 'object' ? (s as { id?: unknown }).id : undefined))
     .filter((id): id is string => typeof id === 'string');

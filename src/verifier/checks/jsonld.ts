@@ -3,7 +3,7 @@ import type { CheckResult } from '../report.js';
 import { passed, result } from './result.js';
 
 export async function checkJsonLd(credential: Record<string, unknown>, part?: ShapePart): Promise<CheckResult> {
-  const problems = await checkJsonLdTermsCached(credential, part);
+  const problems = await checkJsonLdTermsCached(credential, part ? [part] : undefined);
   if (problems.length === 0) return passed('jsonld', 'every term is defined by the credential\'s contexts (JSON-LD safe mode)');
   const unknownContext = problems.find((p) => p.code === 'MC_CONTEXT_UNKNOWN');
   if (unknownContext) {
