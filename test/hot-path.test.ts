@@ -267,6 +267,9 @@ describe('issueCredentials: a cohort checked first, then signed in a run', () =>
     const requests: IssuanceRequest[] = [
       ...LEARNERS.map(([, change]) => ({ ...asRequest(learner(change)), achievement })),
       { ...asRequest(learner(() => {})), credentialSubject: undefined } as unknown as IssuanceRequest,
+      // Shapes no earlier credential had: their JSON-LD verdicts are not known yet, so these rows wait for an expansion.
+      { ...asRequest(learner((r) => r.evidence.push(...Array.from({ length: 6 }, () => ({ ...r.evidence[0] }))))), achievement },
+      { ...asRequest(learner((r) => (r.credentialSubject[`notATerm${Date.now()}`] = 1))), achievement },
       ...LEARNERS.map(([, change]) => asRequest(learner(change))),
     ];
     for (const s of [syncOnly, asyncOnly]) {

@@ -1,6 +1,6 @@
 import { MicrocredError } from '../errors.js';
 import type { Credential } from './build.js';
-import { checkedCredential, issueCredential, ISSUE_FORMATS, type IssueFormat, type IssueOptions, type IssuedCredential } from './issue.js';
+import { checkedCredentialNow, issueCredential, ISSUE_FORMATS, type IssueFormat, type IssueOptions, type IssuedCredential } from './issue.js';
 import { jwtPayload, prepareJwt, signPrepared, type UnsignedJwt } from './jwt/sign.js';
 import type { IssuanceRequest } from './request.js';
 import type { RuleOutcome } from '../benchmark/types.js';
@@ -32,10 +32,15 @@ export async function issueCredentials(requests: readonly IssuanceRequest[], opt
   }
   const ready: Array<{ credential: Credential; warnings: RuleOutcome[]; unsigned: UnsignedJwt } | MicrocredError> = [];
   for (const request of requests) {
-    ready.push(await settled(async () => {
-      const { credential, warnings } = await checkedCredential(request, options);
-      return { credential, warnings, unsigned: prepareJwt(jwtPayload(credential), options.signer) };
-    }));
+    // Checked without awaiting when the checks can answer at once (all but a cohort's first credential, as a rule).
+    try {
+      const now = checkedCredentialNow(request, options);
+      const { credential, warnings } = now instanceof Promise ? await now : now;
+      ready.push({ credential, warnings, unsigned: prepareJwt(jwtPayload(credential), options.signer) });
+    } catch (e) {
+      if (!(e instanceof MicrocredError)) throw e;
+      ready.push(e);
+    }
   }
   const out: IssueManyResult[] = [];
   for (const r of ready) {

@@ -4,7 +4,7 @@ import { jwtPayload, signCredentialJwt, signJwtPayload } from './jwt/sign.js';
 import { assertDataIntegritySigner, signCredentialDataIntegrity } from './di/sign.js';
 import { checkRequestShape, type IssuanceRequest } from './request.js';
 import { signerDid, type Signer } from './signer.js';
-import { lintRequest, ruleOutcomes } from './lint.js';
+import { lintRequestNow, ruleOutcomes, type LintReport } from './lint.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 
 /**
@@ -58,17 +58,31 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
  * JSON-LD terms and quality-benchmark rules. Throws MicrocredError listing every problem.
  * Shared with issueCredentials, so one credential and a cohort pass the same gate.
  */
-export async function checkedCredential(request: IssuanceRequest, options: Pick<IssueOptions, 'signer' | 'issuerId' | 'now'>): Promise<{ credential: Credential; warnings: RuleOutcome[] }> {
+export async function checkedCredential(request: IssuanceRequest, options: Pick<IssueOptions, 'signer' | 'issuerId' | 'now'>): Promise<CheckedCredential> {
+  return checkedCredentialNow(request, options);
+}
+
+export interface CheckedCredential {
+  credential: Credential;
+  warnings: RuleOutcome[];
+}
+
+/** checkedCredential, answered at once (no promise) when lintRequestNow can answer at once. Throws as checkedCredential rejects. */
+export function checkedCredentialNow(request: IssuanceRequest, options: Pick<IssueOptions, 'signer' | 'issuerId' | 'now'>): CheckedCredential | Promise<CheckedCredential> {
   const shape = checkRequestShape(request);
   if (shape.length) throw new MicrocredError('MC_REQUEST_INVALID', `the issuance request has ${shape.length} problem(s)`, { problems: shape });
   const issuerId = options.issuerId ?? request.issuer?.id ?? signerDid(options.signer);
   if (!issuerId) {
     throw new MicrocredError('MC_REQUEST_INVALID', 'no issuer id: give issuer.id (or --issuer) when the key is not a DID key', { problems: [{ path: '/issuer/id', message: 'required when the signing key is not a did:key/did:jwk' }] });
   }
-  const lint = await lintRequest(request, { issuerId, signer: options.signer, now: options.now ?? new Date() });
-  const credential = lint.credential!;
+  const lint = lintRequestNow(request, { issuerId, signer: options.signer, now: options.now ?? new Date() }, true);
+  return lint instanceof Promise ? lint.then(gate) : gate(lint);
+}
+
+/** The lint report's verdict: the credential and its warnings, or the MicrocredError listing every problem. */
+function gate(lint: LintReport): CheckedCredential {
   if (lint.problems.length) throw new MicrocredError('MC_CREDENTIAL_INVALID', `the credential would not be valid Open Badges 3.0: ${lint.problems.length} problem(s)`, { problems: lint.problems });
   const { failed, warnings } = ruleOutcomes(lint.benchmark!);
   if (failed.length) throw new MicrocredError('MC_BENCHMARK_FAILED', `the credential fails ${failed.length} quality-benchmark rule(s) of the profiles it claims`, { problems: failed });
-  return { credential, warnings };
+  return { credential: lint.credential!, warnings };
 }

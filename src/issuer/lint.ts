@@ -1,7 +1,7 @@
 import { evaluateBenchmarks, type BenchmarkResult } from '../benchmark/evaluate.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 import type { Problem } from '../errors.js';
-import { checkJsonLdTermsCached } from '../lib/jsonld/expand.js';
+import { checkJsonLdTermsNow } from '../lib/jsonld/expand.js';
 import { validateExtensionSchemas } from '../model/schema/validate.js';
 import { buildCredential, builtAchievement, sharedParts, type Credential } from './build.js';
 import { checkBuiltCredential } from './check.js';
@@ -34,7 +34,16 @@ const LINT_ISSUER = 'urn:microcred:lint-issuer';
  * Also the pre-signing gate of `issueCredential`, so the two can never disagree.
  */
 export async function lintRequest(request: IssuanceRequest, options: LintOptions = {}): Promise<LintReport> {
-  const shape = [...checkRequestShape(request), ...checkPlaintextIdentifiers(request)];
+  return lintRequestNow(request, options, false);
+}
+
+/**
+ * lintRequest, answered at once (no promise) when the JSON-LD verdict for the credential's shape
+ * is known, as it is for all but the first credential of a cohort. `shapeChecked`: the caller has
+ * already refused a request that fails checkRequestShape.
+ */
+export function lintRequestNow(request: IssuanceRequest, options: LintOptions, shapeChecked: boolean): LintReport | Promise<LintReport> {
+  const shape = shapeChecked ? checkPlaintextIdentifiers(request) : [...checkRequestShape(request), ...checkPlaintextIdentifiers(request)];
   if (shape.length) return { credential: null, problems: shape, benchmark: null, ok: false };
   const issuerId = options.issuerId ?? request.issuer?.id ?? (options.signer ? signerDid(options.signer) : undefined) ?? LINT_ISSUER;
   const now = options.now ?? new Date();
@@ -43,8 +52,17 @@ export async function lintRequest(request: IssuanceRequest, options: LintOptions
   const parts = sharedParts(credential);
   const problems = checkBuiltCredential(credential, options.signer ?? null, parts);
   problems.push(...validateExtensionSchemas(credential, parts));
-  problems.push(...(await checkJsonLdTermsCached(credential, parts)));
-  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: options.profiles ?? [], achievementKey: builtAchievement(credential)?.key });
+  const jsonld = checkJsonLdTermsNow(credential, parts);
+  const finish = (terms: Problem[]) => {
+    problems.push(...terms);
+    return finishLint(credential, problems, now, options.profiles ?? []);
+  };
+  return jsonld instanceof Promise ? jsonld.then(finish) : finish(jsonld);
+}
+
+/** The benchmark rules, and the report, once the structural problems are all known. */
+function finishLint(credential: Credential, problems: Problem[], now: Date, profiles: string[]): LintReport {
+  const benchmark = evaluateBenchmarks(credential, { now, alsoEvaluate: profiles, achievementKey: builtAchievement(credential)?.key });
   for (const id of benchmark.unknown) {
     const declared = benchmark.declared.includes(id);
     problems.push({ path: declared ? '/credentialSubject/achievement/qualityBenchmark/profile' : '/', message: `unknown profile ${id}${declared ? '' : ' (asked for with --profile)'}; see microcred profiles`, code: 'MC_PROFILE_UNKNOWN' });

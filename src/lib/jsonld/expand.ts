@@ -176,16 +176,27 @@ const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
 export async function checkJsonLdTermsCached(document: Record<string, unknown>, parts?: readonly ShapePart[]): Promise<Problem[]> {
+  return checkJsonLdTermsNow(document, parts);
+}
+
+/**
+ * checkJsonLdTermsCached, answered at once (no promise) when the shape's verdict is known: a
+ * cohort's credentials then pass this check without a turn of the event loop each.
+ */
+export function checkJsonLdTermsNow(document: Record<string, unknown>, parts?: readonly ShapePart[]): Problem[] | Promise<Problem[]> {
   // A cohort's credentials usually share the last shape: checked in place, with no shape built.
   if (last !== undefined && matchesShape(document, last.shape, parts)) return last.problems;
   const shape = jsonLdShape(document, parts);
-  let problems = shapeCache.get(shape);
-  if (!problems) {
-    problems = await checkJsonLdTerms(document);
-    shapeCache.set(shape, problems);
+  const known = shapeCache.get(shape);
+  if (known) {
+    last = { shape, problems: known };
+    return known;
   }
-  last = { shape, problems };
-  return problems;
+  return checkJsonLdTerms(document).then((problems) => {
+    shapeCache.set(shape, problems);
+    last = { shape, problems };
+    return problems;
+  });
 }
 
 let last: { shape: string; problems: Problem[] } | undefined;
