@@ -1,7 +1,7 @@
 import type { Problem } from '../errors.js';
 import { validateAchievementCredential } from '../model/schema/validate.js';
 import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
-import { parseDateTimeZ } from '../verifier/checks/dates.js';
+import { dateTimeZMs } from '../verifier/checks/dates.js';
 import { sharedParts, type Credential, type SharedPart } from './build.js';
 import { signerDid, type Signer } from './signer.js';
 
@@ -14,12 +14,12 @@ export function checkBuiltCredential(credential: Credential, signer: Signer | nu
   for (const r of [checkContext(credential, false), checkType(credential), checkSubject(credential)]) {
     if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });
   }
-  const from = parseDateTimeZ(credential.validFrom);
-  const until = credential.validUntil === undefined ? null : parseDateTimeZ(credential.validUntil);
+  const from = dateTimeZMs(credential.validFrom);
+  const until = credential.validUntil === undefined ? null : dateTimeZMs(credential.validUntil);
   const flagged = (path: string) => problems.some((p) => p.path === path);
-  if (!from && !flagged('/validFrom')) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
-  if (credential.validUntil !== undefined && !until && !flagged('/validUntil')) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
-  if (from && until && until <= from) problems.push({ path: '/validUntil', message: 'must be after validFrom' });
+  if (from === null && !flagged('/validFrom')) problems.push({ path: '/validFrom', message: 'must be a date-time with a timezone, e.g. 2025-06-30T00:00:00Z' });
+  if (credential.validUntil !== undefined && until === null && !flagged('/validUntil')) problems.push({ path: '/validUntil', message: 'must be a date-time with a timezone' });
+  if (from !== null && until !== null && until <= from) problems.push({ path: '/validUntil', message: 'must be after validFrom' });
   const kidDid = signer ? signerDid(signer) : undefined;
   if (kidDid !== undefined && kidDid !== credential.issuer.id) {
     problems.push({ path: '/issuer/id', message: `the signing key belongs to ${kidDid}, not to the issuer ${credential.issuer.id}; verifiers would reject it as not bound to the issuer` });

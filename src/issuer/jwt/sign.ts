@@ -1,5 +1,5 @@
 import { encodeBase64url } from '../../lib/base64url.js';
-import { parseDateTimeZ, toSeconds } from '../../verifier/checks/dates.js';
+import { dateTimeZMs } from '../../verifier/checks/dates.js';
 import type { Signer } from '../signer.js';
 import { LRUCache } from 'lru-cache';
 import { copyOwn } from '../../lib/copy.js';
@@ -11,9 +11,9 @@ export function jwtPayload(credential: Credential): Record<string, unknown> {
   payload.iss = credential.issuer.id;
   const subjectId = (credential.credentialSubject as { id?: unknown }).id;
   if (typeof subjectId === 'string') payload.sub = subjectId;
-  payload.nbf = toSeconds(parseDateTimeZ(credential.validFrom)!);
+  payload.nbf = Math.floor(dateTimeZMs(credential.validFrom)! / 1000);
   payload.jti = credential.id;
-  if (typeof credential.validUntil === 'string') payload.exp = toSeconds(parseDateTimeZ(credential.validUntil)!);
+  if (typeof credential.validUntil === 'string') payload.exp = Math.floor(dateTimeZMs(credential.validUntil)! / 1000);
   return payload;
 }
 
