@@ -96,6 +96,32 @@ describe('benchmark rules: outcomes cached per achievement', () => {
     expect(new Set(failed).size).toBe(LEARNERS.length);
   });
 
+  it('facts derived from the achievement (a grading scheme\'s levels) follow its content: achievements alternated, each learner judged against their own', () => {
+    const variants: Array<(r: Req) => void> = [
+      () => {},
+      // The grade a learner holds is no longer a level of the scheme.
+      (r) => (r.achievement.resultDescription[0].rubricCriterionLevel = r.achievement.resultDescription[0].rubricCriterionLevel.filter((l: Req) => !String(l.id).endsWith('#A+'))),
+      // A level's points differ from the scheme's.
+      (r) => (r.achievement.resultDescription[0].rubricCriterionLevel[0].points = '99'),
+    ];
+    const verdicts = new Set<string>();
+    for (let round = 0; round < 2; round++) {
+      for (const variant of variants) {
+        for (const [name, change] of LEARNERS) {
+          const r = learner(change);
+          variant(r);
+          const credential = buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW });
+          const cached = evaluateBenchmarks(credential, { now: NOW, achievementKey: builtAchievement(credential)!.key });
+          const plain = evaluateBenchmarks(structuredClone(credential), { now: NOW });
+          expect(cached, name).toEqual(plain);
+          verdicts.add(JSON.stringify(plain.reports.flatMap((x) => x.rules.filter((y) => y.id === 'IN-UGC-GRADE-MAP').map((y) => [y.status, y.detail]))));
+        }
+      }
+    }
+    // The variants give the grade-map rule different verdicts, or the comparison proves little.
+    expect(verdicts.size).toBeGreaterThanOrEqual(3);
+  });
+
   it('rules that read the clock are not cached: the same credential expires later', () => {
     const credential = buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW });
     const key = builtAchievement(credential)!.key;

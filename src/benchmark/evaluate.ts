@@ -68,16 +68,21 @@ function evaluateRule(view: McView, rule: Rule): RuleOutcome {
  */
 const achievementOutcomes = new LRUCache<string, Map<Rule, RuleOutcome>>({ max: 256 });
 
+/** Facts derived from an achievement alone (see achievementFact in view.ts), per achievement content. */
+const achievementFacts = new LRUCache<string, NonNullable<McView['facts']>>({ max: 256 });
+
 /** The view with its learner-specific parts behind getters that note being read. */
 class TrackedView implements McView {
   learnerRead = false;
   readonly achievement: McView['achievement'];
   readonly qb: McView['qb'];
   readonly declared: McView['declared'];
+  readonly facts: McView['facts'];
   constructor(private readonly view: McView) {
     this.achievement = view.achievement;
     this.qb = view.qb;
     this.declared = view.declared;
+    this.facts = view.facts;
   }
   get credential() {
     return this.#learner('credential');
@@ -128,6 +133,11 @@ export function evaluateProfile(view: McView, profile: ProfileDefinition, achiev
  */
 export function evaluateBenchmarks(credential: Record<string, unknown>, options: EvaluateOptions = {}): BenchmarkResult {
   const view = viewOf(credential, options.now ?? new Date());
+  if (options.achievementKey !== undefined) {
+    let facts = achievementFacts.get(options.achievementKey);
+    if (facts === undefined) achievementFacts.set(options.achievementKey, (facts = new Map()));
+    view.facts = facts;
+  }
   const profiles = loadProfiles();
   const wanted = [...new Set([...view.declared, ...(options.alsoEvaluate ?? [])])].filter((p) => p !== BASE_PROFILE);
   const unknown = wanted.filter((p) => !profiles.has(p));

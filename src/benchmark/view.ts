@@ -16,6 +16,32 @@ export interface McView {
   /** Profiles the credential claims (qualityBenchmark.profile). */
   declared: string[];
   now: Date;
+  /**
+   * Facts derived from the achievement alone (see achievementFact), shared by every view of the
+   * same achievement content when evaluate.ts knows that content; absent otherwise.
+   */
+  facts?: Map<unknown, Map<object, unknown>>;
+}
+
+/** What a fact derived from the achievement alone may read. */
+export type AchievementSide = Pick<McView, 'achievement' | 'qb'>;
+
+/**
+ * `derive(achievement side, params)`, remembered in the view's per-achievement table when it has
+ * one: a cohort's credentials share their achievement, so rules that combine an achievement fact
+ * (a grading scheme's levels, say) with the learner's data derive the fact once. Sound because
+ * `derive` sees nothing of the learner, and the table belongs to one achievement content. Facts
+ * are shared between credentials: callers must not change them.
+ */
+export function achievementFact<T>(view: McView, derive: (side: AchievementSide, params: Record<string, unknown>) => T, params: Record<string, unknown>): T {
+  const table = view.facts;
+  if (table === undefined) return derive({ achievement: view.achievement, qb: view.qb }, params);
+  let byParams = table.get(derive);
+  if (byParams === undefined) table.set(derive, (byParams = new Map()));
+  if (byParams.has(params)) return byParams.get(params) as T;
+  const fact = derive({ achievement: view.achievement, qb: view.qb }, params);
+  byParams.set(params, fact);
+  return fact;
 }
 
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});

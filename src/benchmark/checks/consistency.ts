@@ -1,6 +1,6 @@
 import { QB_CONTEXT_URL, QB_SCHEMA_URL } from '../../model/constants.js';
 import type { CheckVerdict } from '../types.js';
-import { asArray, credits, dateMs, durationHours, isPresent, num, type Json, type McView } from '../view.js';
+import { achievementFact, asArray, credits, dateMs, durationHours, isPresent, num, type AchievementSide, type Json, type McView } from '../view.js';
 
 type Params = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -110,19 +110,25 @@ export function loadPlausible(view: McView, p: Params): CheckVerdict {
   return perWeek <= Number(p.maxHoursPerWeek ?? 60) ? { result: 'pass' } : { result: 'fail', detail: `${h} h over ${weeks.toFixed(1)} weeks is ${perWeek.toFixed(0)} h per week` };
 }
 
+const NO_PARAMS: Params = {};
+
+/** The achievement's result descriptions, each with its rubric levels and allowed values. */
+function resultDescriptions(side: AchievementSide): Array<{ rd: Json; levels: Json[]; allowed: string[] }> {
+  return asArray(side.achievement.resultDescription).map(obj).map((rd) => ({ rd, levels: asArray(rd.rubricCriterionLevel).map(obj), allowed: asArray(rd.allowedValue).map(String) }));
+}
+
 /** Results point at result descriptions and rubric levels of the same achievement; a completed result meets the required level. */
 export function resultLinks(view: McView): CheckVerdict {
-  const rds = asArray(view.achievement.resultDescription).map(obj);
+  const rds = achievementFact(view, resultDescriptions, NO_PARAMS);
   const problems: string[] = [];
   for (const r of resultsOf(view)) {
     if (r.resultDescription === undefined) continue;
-    const rd = rds.find((d) => d.id === r.resultDescription);
-    if (!rd) {
+    const described = rds.find((d) => d.rd.id === r.resultDescription);
+    if (!described) {
       problems.push(`result points at ${String(r.resultDescription)}, which is not a resultDescription of the achievement`);
       continue;
     }
-    const levels = asArray(rd.rubricCriterionLevel).map(obj);
-    const allowed = asArray(rd.allowedValue).map(String);
+    const { rd, levels, allowed } = described;
     if (r.value !== undefined && allowed.length && !allowed.includes(String(r.value))) problems.push(`value ${JSON.stringify(r.value)} is not an allowed value of ${String(rd.name ?? rd.id)}`);
     if (r.achievedLevel !== undefined) {
       const achieved = levels.findIndex((l) => l.id === r.achievedLevel);

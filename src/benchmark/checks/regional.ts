@@ -1,5 +1,5 @@
 import type { CheckVerdict } from '../types.js';
-import { asArray, dateMs, isPresent, num, type Json, type McView } from '../view.js';
+import { achievementFact, asArray, dateMs, isPresent, num, type AchievementSide, type Json, type McView } from '../view.js';
 
 type Params = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -49,33 +49,46 @@ export function shelfLifeExpired(view: McView): CheckVerdict {
     : { result: 'pass', detail: `redeemable until ${until}` };
 }
 
-/** The grading scheme's rubric levels carry the scheme's grade points exactly. */
-export function gradeScale(view: McView, p: Params): CheckVerdict {
-  const assessment = obj(view.qb.assessment);
-  if (assessment.gradingScheme !== p.scheme) return { result: 'n/a', detail: `grading scheme is not ${String(p.scheme)}` };
-  const rd = asArray(view.achievement.resultDescription).map(obj).find((d) => d.id === assessment.gradingResultDescription);
-  if (!rd) return { result: 'fail', detail: `${String(p.scheme)} needs assessment.gradingResultDescription pointing at the achievement's resultDescription` };
-  const expected = p.points as Record<string, number>;
-  const levels = asArray(rd.rubricCriterionLevel).map(obj);
+/** The grading scheme's result description and its rubric levels, when the achievement uses scheme `p.scheme`. */
+function schemeLevels(side: AchievementSide, p: Params): { applies: boolean; rd: Json | undefined; levels: Json[] } {
+  const assessment = obj(side.qb.assessment);
+  if (assessment.gradingScheme !== p.scheme) return { applies: false, rd: undefined, levels: [] };
+  const rd = asArray(side.achievement.resultDescription).map(obj).find((d) => d.id === assessment.gradingResultDescription);
+  return { applies: true, rd, levels: asArray(rd?.rubricCriterionLevel).map(obj) };
+}
+
+/** schemeLevels, and where the levels differ from the scheme's grades and points (`p.points`). */
+function schemeProblems(side: AchievementSide, p: Params): ReturnType<typeof schemeLevels> & { problems: string[] } {
+  const scheme = schemeLevels(side, p);
   const problems: string[] = [];
+  if (!scheme.rd) return { ...scheme, problems };
+  const expected = p.points as Record<string, number>;
   for (const [grade, points] of Object.entries(expected)) {
-    const l = levels.find((x) => x.name === grade);
+    const l = scheme.levels.find((x) => x.name === grade);
     if (!l) problems.push(`grade ${grade} is missing`);
     else if (Number(l.points) !== points) problems.push(`grade ${grade} has ${String(l.points)} points, the scheme gives ${points}`);
   }
-  for (const l of levels) if (!(String(l.name) in expected)) problems.push(`grade ${String(l.name)} is not in ${String(p.scheme)}`);
+  for (const l of scheme.levels) if (!(String(l.name) in expected)) problems.push(`grade ${String(l.name)} is not in ${String(p.scheme)}`);
+  return { ...scheme, problems };
+}
+
+/** The grading scheme's rubric levels carry the scheme's grade points exactly. */
+export function gradeScale(view: McView, p: Params): CheckVerdict {
+  const scheme = achievementFact(view, schemeProblems, p);
+  if (!scheme.applies) return { result: 'n/a', detail: `grading scheme is not ${String(p.scheme)}` };
+  const rd = scheme.rd;
+  if (!rd) return { result: 'fail', detail: `${String(p.scheme)} needs assessment.gradingResultDescription pointing at the achievement's resultDescription` };
+  const problems = scheme.problems.slice();
   for (const r of asArray(view.subject.result).map(obj)) {
-    if (r.resultDescription === rd.id && r.achievedLevel !== undefined && !levels.some((l) => l.id === r.achievedLevel)) problems.push(`achieved level ${String(r.achievedLevel)} is not a grade of the scheme`);
+    if (r.resultDescription === rd.id && r.achievedLevel !== undefined && !scheme.levels.some((l) => l.id === r.achievedLevel)) problems.push(`achieved level ${String(r.achievedLevel)} is not a grade of the scheme`);
   }
   return problems.length ? { result: 'fail', detail: problems.join('; ') } : { result: 'pass' };
 }
 
 /** A failing grade earns no credit and is not a completed result. */
 export function failingGradeNoCredit(view: McView, p: Params): CheckVerdict {
-  const assessment = obj(view.qb.assessment);
-  if (assessment.gradingScheme !== p.scheme) return { result: 'n/a' };
-  const rd = asArray(view.achievement.resultDescription).map(obj).find((d) => d.id === assessment.gradingResultDescription);
-  const levels = asArray(rd?.rubricCriterionLevel).map(obj);
+  const { applies, rd, levels } = achievementFact(view, schemeLevels, p);
+  if (!applies) return { result: 'n/a' };
   const failing = asArray(p.failing).map(String);
   const r = asArray(view.subject.result).map(obj).find((x) => rd && x.resultDescription === rd.id);
   const grade = levels.find((l) => l.id === r?.achievedLevel)?.name;
