@@ -5,6 +5,7 @@
  * thousands of broken ones.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import { buildCredential, builtAchievement } from '../src/issuer/build.js';
 import { precompiledValidator } from '../src/model/schema/precompiled.js';
@@ -91,6 +92,33 @@ describe('precompiled schema validators', () => {
     }
     // Most of the broken copies are refused, or the comparison says little.
     expect(invalid).toBeGreaterThan(docs.length / 2);
+  });
+
+  it('check formats through formats.cjs, which gives ajv-formats\' own verdict for every value, also when asked again', async () => {
+    const require = createRequire(import.meta.url);
+    const remembered = require('../dist/model/schema/precompiled/formats.cjs') as Record<string, unknown>;
+    const { fullFormats } = require('ajv-formats/dist/formats') as { fullFormats: Record<string, unknown> };
+    expect(Object.keys(remembered).sort()).toEqual(Object.keys(fullFormats).sort());
+    const values = ['2025-06-14T10:00:00Z', '2025-06-14T10:00:00', '2025-02-30', '2025-06-14', '10:00:00Z', 'urn:uuid:1529b961-0bec-4d91-a9a1-c49a91e1a2d3', 'https://example.org/a b', 'not a uri', 'a@b.example', '', '12', 'x'.repeat(300)];
+    const verdict = (f: unknown, v: string): unknown => (typeof f === 'boolean' ? f : typeof f === 'function' ? (f as (x: string) => unknown)(v) : f instanceof RegExp ? f.test(v) : (f as { validate: (x: string) => unknown }).validate(v));
+    let differing = 0;
+    for (const name of Object.keys(fullFormats)) {
+      const own = fullFormats[name];
+      const mine = remembered[name];
+      // The same form, so the call Ajv compiled (f(x), f.validate(x) or f.test(x)) still fits.
+      expect(typeof mine, name).toBe(typeof own);
+      expect(mine instanceof RegExp, name).toBe(own instanceof RegExp);
+      for (let round = 0; round < 3; round++) for (const v of values) expect(verdict(mine, v), `${name}: ${v}`).toBe(verdict(own, v));
+      if (new Set(values.map((v) => verdict(own, v))).size > 1) differing++;
+    }
+    // Formats that accept some of these values and refuse others, or the comparison says little.
+    expect(differing).toBeGreaterThan(5);
+    // Every generated validator uses them, and none uses ajv-formats directly.
+    const dir = new URL('../dist/model/schema/precompiled/', import.meta.url);
+    for (const name of readdirSync(dir).filter((n) => /^v\d+\.cjs$/.test(n))) {
+      const text = readFileSync(new URL(name, dir), 'utf8');
+      expect(text.includes('ajv-formats'), name).toBe(false);
+    }
   });
 
   it('are found only for the very schema, options and formats they were built from', () => {

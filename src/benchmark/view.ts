@@ -85,7 +85,8 @@ export function dateMs(v: unknown): number | undefined {
   const known = parsedDates.get(v);
   if (known !== undefined) return Number.isNaN(known) ? undefined : known;
   const t = Date.parse(v);
-  if (zoneFree(v)) {
+  // Only short strings are kept (a date-time is about 25 characters), so hostile input cannot fill the table with long ones.
+  if (v.length <= 40 && zoneFree(v)) {
     if (parsedDates.size >= 1024) parsedDates.clear();
     parsedDates.set(v, t);
   }

@@ -18,8 +18,11 @@ export function dateTimeZMs(value: unknown): number | null {
     const t = Date.parse(value);
     ms = Number.isNaN(t) ? null : t;
   }
-  if (seen.size >= 1024) seen.clear();
-  seen.set(value, ms);
+  // Only short strings are kept (a date-time is about 25 characters): hostile input cannot fill the table with long ones.
+  if (value.length <= 40) {
+    if (seen.size >= 1024) seen.clear();
+    seen.set(value, ms);
+  }
   return ms;
 }
 
