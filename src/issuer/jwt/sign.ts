@@ -239,17 +239,31 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
         }
         const t = memberText(sv);
         if (t === null) return [JSON.stringify(payload)];
-        if (t !== undefined) s += (m++ ? ',' : '') + JSON.stringify(sk) + ':' + t;
+        if (t !== undefined) s += (m++ ? ',' : '') + quoted(sk) + ':' + t;
       }
       s += '}';
       continue;
     }
     const t = memberText(v);
     if (t === null) return [JSON.stringify(payload)];
-    if (t !== undefined) s += (n++ ? ',' : '') + JSON.stringify(k) + ':' + t;
+    if (t !== undefined) s += (n++ ? ',' : '') + quoted(k) + ':' + t;
   }
   s += '}';
   return head === undefined ? [s] : [head, achievement, s];
+}
+
+/** Member names as JSON strings: a cohort's payloads repeat the same few dozen names. */
+const quotedNames = new Map<string, string>();
+function quoted(name: string): string {
+  let q = quotedNames.get(name);
+  if (q === undefined) {
+    q = JSON.stringify(name);
+    if (name.length <= 64) {
+      if (quotedNames.size >= 1024) quotedNames.clear();
+      quotedNames.set(name, q);
+    }
+  }
+  return q;
 }
 
 /** A member value's JSON text (undefined: JSON.stringify leaves the member out; null: it has a toJSON method). */
