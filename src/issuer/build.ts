@@ -123,8 +123,17 @@ function intern(achievement: Record<string, unknown>): Record<string, unknown> {
  * prepared achievement gives exactly the credential the plain one gives.
  */
 export function prepareAchievement(achievement: Record<string, unknown>): Record<string, unknown> {
-  return internedText.has(achievement) ? achievement : intern(buildAchievement(achievement));
+  if (internedText.has(achievement)) return achievement;
+  // The same content as the last plain achievement (a caller issuing one credential at a time
+  // for one achievement): comparing it with a JSON copy costs a fraction of building and
+  // serializing it again.
+  if (lastGiven !== undefined && sameJson(achievement, lastGiven.given)) return lastGiven.node;
+  const node = intern(buildAchievement(achievement));
+  lastGiven = { given: JSON.parse(JSON.stringify(achievement)) as unknown, node };
+  return node;
 }
+
+let lastGiven: { given: unknown; node: Record<string, unknown> } | undefined;
 
 /**
  * The JSON text of a node the issuer shares between credentials (an achievement, the issuer

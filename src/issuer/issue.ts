@@ -45,7 +45,8 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   if (!ISSUE_FORMATS.includes(format)) throw new MicrocredError('MC_USAGE', `format must be one of ${ISSUE_FORMATS.join(', ')}, not ${String(format)}`);
   // Refuse an unusable key before any work, with the reason.
   if (format !== 'jwt') assertDataIntegritySigner(options.signer);
-  const { credential, warnings } = await checkedCredential(request, options);
+  const checked = checkedCredentialNow(request, options);
+  const { credential, warnings } = checked instanceof Promise ? await checked : checked;
   if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
   const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});
   if (format === 'di') return { credential: secured, jwt: null, warnings };
