@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeBase64url } from '../src/lib/base64url.js';
 import { assignOwn, copyOwn } from '../src/lib/copy.js';
+import { matchesSnapshot, snapshotJson } from '../src/lib/json-snapshot.js';
 import { parseStrictJson } from '../src/lib/strict-json.js';
 import { isPackedJwt, packJwt, packSigned, packedPartHash, partHash, unpackJwt } from '../src/storage/packed-jwt.js';
 import { knownAchievementText, parseCredentialJson } from '../src/verifier/known-achievements.js';
@@ -218,6 +219,48 @@ describe('the interned achievement', () => {
       expect(packSigned(part, header, signature, before, after)).toBe(packJwt(parts.jwt, part, before, after));
       expect(unpackJwt(packSigned(part, header, signature, before, after), achievement).jwt).toBe(parts.jwt);
     }
+  });
+});
+
+describe('JSON snapshots', () => {
+  it('a value matches a snapshot only if it serializes exactly as the snapshot does; plain JSON always matches its own (property)', () => {
+    const leaf = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom(undefined, Number.NaN, -0, Infinity, new Date(0), 1n, 'a', 0, null));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('value'), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('a', 'b', '0', '__proto__', 'toJSON'), tie('value'), { maxKeys: 3 }),
+      ),
+    }));
+    const json = (v: unknown): string | undefined => {
+      try {
+        return JSON.stringify(v);
+      } catch {
+        return 'throws';
+      }
+    };
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        const text = json(b);
+        if (text === 'throws') {
+          expect(() => snapshotJson(b)).toThrow();
+          return;
+        }
+        const snapshot = snapshotJson(b);
+        if (matchesSnapshot(a, snapshot)) expect(json(a)).toBe(text ?? 'null');
+        const plain = JSON.parse(text ?? 'null') as unknown;
+        expect(matchesSnapshot(plain, snapshot)).toBe(true);
+        expect(matchesSnapshot(structuredClone(plain), snapshot)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    // A value changed in place no longer matches.
+    const given = { name: 'A', address: { city: 'B' } };
+    const snapshot = snapshotJson(given);
+    expect(matchesSnapshot(given, snapshot)).toBe(true);
+    given.address.city = 'C';
+    expect(matchesSnapshot(given, snapshot)).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@ import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
 import type { IssuanceRequest } from './request.js';
 import { deepFreeze } from '../lib/deep-freeze.js';
 import { assignOwn, copyOwn } from '../lib/copy.js';
+import { matchesSnapshot, snapshotJson, type JsonSnapshot } from '../lib/json-snapshot.js';
 
 export interface BuildOptions {
   issuerId: string;
@@ -127,13 +128,13 @@ export function prepareAchievement(achievement: Record<string, unknown>): Record
   // The same content as the last plain achievement (a caller issuing one credential at a time
   // for one achievement): comparing it with a JSON copy costs a fraction of building and
   // serializing it again.
-  if (lastGiven !== undefined && sameJson(achievement, lastGiven.given)) return lastGiven.node;
+  if (lastGiven !== undefined && matchesSnapshot(achievement, lastGiven.given)) return lastGiven.node;
   const node = intern(buildAchievement(achievement));
-  lastGiven = { given: JSON.parse(JSON.stringify(achievement)) as unknown, node };
+  lastGiven = { given: snapshotJson(achievement), node };
   return node;
 }
 
-let lastGiven: { given: unknown; node: Record<string, unknown> } | undefined;
+let lastGiven: { given: JsonSnapshot; node: Record<string, unknown> } | undefined;
 
 /**
  * The JSON text of a node the issuer shares between credentials (an achievement, the issuer
@@ -195,11 +196,11 @@ const CREDENTIAL_TYPE = share(['VerifiableCredential', 'OpenBadgeCredential']);
  * cohort's requests carry the same profile; comparing it with the copy costs less than
  * serializing it to look it up.
  */
-let lastIssuer: { given: unknown; issuerId: string; node: Record<string, unknown> & { id: string } } | undefined;
+let lastIssuer: { given: JsonSnapshot; issuerId: string; node: Record<string, unknown> & { id: string } } | undefined;
 
 function issuerProfile(given: Record<string, unknown> | undefined, issuerId: string): Record<string, unknown> & { id: string } {
   const source = given ?? {};
-  if (lastIssuer !== undefined && lastIssuer.issuerId === issuerId && sameJson(source, lastIssuer.given)) return lastIssuer.node;
+  if (lastIssuer !== undefined && lastIssuer.issuerId === issuerId && matchesSnapshot(source, lastIssuer.given)) return lastIssuer.node;
   const issuer = copyOwn(source);
   issuer.id = issuerId;
   addType(issuer, 'Profile');
@@ -211,35 +212,10 @@ function issuerProfile(given: Record<string, unknown> | undefined, issuerId: str
     return issuer as Record<string, unknown> & { id: string };
   }
   const node = fromText<Record<string, unknown> & { id: string }>(text, sharedNodes, sharedTexts);
-  lastIssuer = { given: JSON.parse(JSON.stringify(source)) as unknown, issuerId, node };
+  lastIssuer = { given: snapshotJson(source), issuerId, node };
   return node;
 }
 
-/**
- * Whether `value` serializes exactly as `json` (a value parsed from JSON text) does: the same
- * members in the same order, the same strings and finite numbers. Anything JSON.stringify would
- * change (undefined, a Date, a class instance, NaN) makes it differ, which only costs a rebuild.
- */
-function sameJson(value: unknown, json: unknown): boolean {
-  if (value === json) return typeof value !== 'number' || Number.isFinite(value);
-  if (value === null || json === null || typeof value !== 'object' || typeof json !== 'object') return false;
-  if (Array.isArray(value)) {
-    if (!Array.isArray(json) || value.length !== json.length) return false;
-    for (let i = 0; i < value.length; i++) if (!sameJson(value[i], json[i])) return false;
-    return true;
-  }
-  if (Array.isArray(json)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
-  const a = Object.keys(value);
-  const b = Object.keys(json);
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const k = a[i]!;
-    if (k !== b[i] || !sameJson((value as Record<string, unknown>)[k], (json as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
 
 const CONTEXTS = [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT];
 const SCHEMAS = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }];
