@@ -223,8 +223,8 @@ describe('the interned achievement', () => {
 });
 
 describe('JSON snapshots', () => {
-  it('a value matches a snapshot only if it serializes exactly as the snapshot does; plain JSON always matches its own (property)', () => {
-    const leaf = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom(undefined, Number.NaN, -0, Infinity, new Date(0), 1n, 'a', 0, null));
+  it('a value matches a snapshot only if it serializes exactly as the snapshot\'s value does; plain JSON data always has one, and matches it (property)', () => {
+    const leaf = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom(undefined, Number.NaN, -0, Infinity, new Date(0), 1n, 'a', 0, null, () => 1));
     const { value } = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
@@ -240,27 +240,38 @@ describe('JSON snapshots', () => {
         return 'throws';
       }
     };
+    let snapshots = 0;
     fc.assert(
       fc.property(value, value, (a, b) => {
-        const text = json(b);
-        if (text === 'throws') {
-          expect(() => snapshotJson(b)).toThrow();
-          return;
-        }
         const snapshot = snapshotJson(b);
-        if (matchesSnapshot(a, snapshot)) expect(json(a)).toBe(text ?? 'null');
-        const plain = JSON.parse(text ?? 'null') as unknown;
-        expect(matchesSnapshot(plain, snapshot)).toBe(true);
-        expect(matchesSnapshot(structuredClone(plain), snapshot)).toBe(true);
+        const text = json(b);
+        // Plain JSON data (what JSON.parse gives) always has a snapshot, and matches it, also as a copy.
+        if (text !== undefined && text !== 'throws') {
+          const plain = JSON.parse(text) as unknown;
+          const own = snapshotJson(plain);
+          expect(own).toBeDefined();
+          expect(matchesSnapshot(plain, own!)).toBe(true);
+          expect(matchesSnapshot(structuredClone(plain), own!)).toBe(true);
+        }
+        if (snapshot === undefined) return;
+        snapshots++;
+        expect(text).not.toBe('throws');
+        expect(matchesSnapshot(b, snapshot)).toBe(true);
+        if (matchesSnapshot(a, snapshot)) expect(json(a)).toBe(text);
       }),
       { numRuns: 3000 },
     );
-    // A value changed in place no longer matches.
+    expect(snapshots).toBeGreaterThan(500);
+    // A value changed in place no longer matches; values JSON would change get no snapshot.
     const given = { name: 'A', address: { city: 'B' } };
-    const snapshot = snapshotJson(given);
+    const snapshot = snapshotJson(given)!;
     expect(matchesSnapshot(given, snapshot)).toBe(true);
     given.address.city = 'C';
     expect(matchesSnapshot(given, snapshot)).toBe(false);
+    for (const v of [{ a: undefined }, [1, , 2], { d: new Date(0) }, { n: Number.NaN }, { f: () => 1 }]) expect(snapshotJson(v)).toBeUndefined();
+    let deep: unknown = 1;
+    for (let i = 0; i < 70; i++) deep = [deep];
+    expect(snapshotJson(deep)).toBeUndefined();
   });
 });
 

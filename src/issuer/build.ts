@@ -24,8 +24,19 @@ const withType = (obj: Record<string, unknown>, type: string): Record<string, un
 /** Make out's type include `type` (first when added), in place: out is a fresh copy. */
 function addType(out: Record<string, unknown>, type: string): Record<string, unknown> {
   const types = asArray(out.type as string | string[] | undefined) ?? [];
-  out.type = types.includes(type) ? types : [type, ...types];
+  out.type = types.includes(type) ? types : types.length === 0 ? onlyType(type) : [type, ...types];
   return out;
+}
+
+/** `[type]` as one shared frozen array per type (its text known, like the other shared parts). */
+const singleTypes = new Map<string, string[]>();
+function onlyType(type: string): string[] {
+  let types = singleTypes.get(type);
+  if (types === undefined) {
+    types = share([type]);
+    if (singleTypes.size < 64) singleTypes.set(type, types);
+  }
+  return types;
 }
 
 /** Date-times are written with second precision so that `nbf` equals `validFrom` exactly. */
@@ -130,7 +141,8 @@ export function prepareAchievement(achievement: Record<string, unknown>): Record
   // serializing it again.
   if (lastGiven !== undefined && matchesSnapshot(achievement, lastGiven.given)) return lastGiven.node;
   const node = intern(buildAchievement(achievement));
-  lastGiven = { given: snapshotJson(achievement), node };
+  const given = snapshotJson(achievement);
+  lastGiven = given === undefined ? undefined : { given, node };
   return node;
 }
 
@@ -212,7 +224,8 @@ function issuerProfile(given: Record<string, unknown> | undefined, issuerId: str
     return issuer as Record<string, unknown> & { id: string };
   }
   const node = fromText<Record<string, unknown> & { id: string }>(text, sharedNodes, sharedTexts);
-  lastIssuer = { given: snapshotJson(source), issuerId, node };
+  const snapshot = snapshotJson(source);
+  lastIssuer = snapshot === undefined ? undefined : { given: snapshot, issuerId, node };
   return node;
 }
 

@@ -1,6 +1,7 @@
 import type { Problem } from '../errors.js';
 import { validateAchievementCredential } from '../model/schema/validate.js';
 import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
+import type { CheckResult } from '../verifier/report.js';
 import { dateTimeZMs } from '../verifier/checks/dates.js';
 import { sharedParts, type Credential, type SharedPart } from './build.js';
 import { signerDid, type Signer } from './signer.js';
@@ -11,7 +12,7 @@ import { signerDid, type Signer } from './signer.js';
  */
 export function checkBuiltCredential(credential: Credential, signer: Signer | null, parts: readonly SharedPart[] = sharedParts(credential)): Problem[] {
   const problems: Problem[] = validateAchievementCredential(credential, parts);
-  for (const r of [checkContext(credential, false), checkType(credential), checkSubject(credential)]) {
+  for (const r of [memberCheck(credential, '@context', () => checkContext(credential, false)), memberCheck(credential, 'type', () => checkType(credential)), checkSubject(credential)]) {
     if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });
   }
   const from = dateTimeZMs(credential.validFrom);
@@ -25,6 +26,19 @@ export function checkBuiltCredential(credential: Credential, signer: Signer | nu
     problems.push({ path: '/issuer/id', message: `the signing key belongs to ${kidDid}, not to the issuer ${credential.issuer.id}; verifiers would reject it as not bound to the issuer` });
   }
   return dedupe(problems);
+}
+
+/**
+ * A check that reads one top-level array member only (its first strings), remembered per frozen
+ * array: a cohort's credentials share their @context and type arrays, frozen.
+ */
+const memberVerdicts = new WeakMap<object, CheckResult>();
+function memberCheck(credential: Credential, member: '@context' | 'type', check: () => CheckResult): CheckResult {
+  const node = credential[member];
+  if (!Array.isArray(node) || !Object.isFrozen(node)) return check();
+  let verdict = memberVerdicts.get(node);
+  if (verdict === undefined) memberVerdicts.set(node, (verdict = check()));
+  return verdict;
 }
 
 function dedupe(problems: Problem[]): Problem[] {

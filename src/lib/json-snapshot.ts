@@ -1,5 +1,5 @@
 /**
- * A JSON copy of a value, kept to tell cheaply whether a value (the same object changed in place,
+ * A structural copy of a JSON value, kept to tell cheaply whether a value (the same object changed in place,
  * or another one) would serialize exactly as the copy does. The issuer keeps one for the last
  * plain achievement and issuer profile it built, so consecutive requests with the same content
  * skip building and serializing them.
@@ -17,26 +17,50 @@ class ObjectSnapshot {
   ) {}
 }
 
-/** The snapshot of JSON.stringify(value) (throws as JSON.stringify throws, e.g. on a BigInt). */
-export function snapshotJson(value: unknown): JsonSnapshot {
-  return compile(JSON.parse(JSON.stringify(value) ?? 'null') as unknown);
+/**
+ * The snapshot of a value that is plain JSON data (plain objects, dense arrays, strings, finite
+ * numbers, booleans, null; at most 64 levels deep), or undefined for any other value. It keeps
+ * the value's own strings, so a caller that passes the same unchanged object again is answered
+ * by pointer comparisons.
+ */
+export function snapshotJson(value: unknown): JsonSnapshot | undefined {
+  return compile(value, 0);
 }
 
-function compile(json: unknown): JsonSnapshot {
-  if (json === null || typeof json !== 'object') return json as JsonSnapshot;
-  if (Array.isArray(json)) return new ArraySnapshot(json.map(compile));
-  const keys = Object.keys(json);
-  return new ObjectSnapshot(keys, keys.map((k) => compile((json as Record<string, unknown>)[k])));
+function compile(v: unknown, depth: number): JsonSnapshot | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v !== 'object' || depth >= 64) return undefined;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return undefined;
+    const items: JsonSnapshot[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const item = i in v ? compile(v[i], depth + 1) : undefined;
+      if (item === undefined) return undefined;
+      items.push(item);
+    }
+    return new ArraySnapshot(items);
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const keys = Object.keys(v);
+  const values: JsonSnapshot[] = [];
+  for (const k of keys) {
+    const member = compile((v as Record<string, unknown>)[k], depth + 1);
+    if (member === undefined) return undefined;
+    values.push(member);
+  }
+  return new ObjectSnapshot(keys, values);
 }
 
 /**
  * Whether `value` serializes exactly as the snapshot: the same members in the same order, the
- * same strings and finite numbers, plain objects and arrays only. Anything JSON.stringify would
- * change (undefined, a Date or other class instance, NaN, a toJSON method, a hole in an array) makes
- * it differ, which only costs the caller a rebuild.
+ * same strings and numbers, plain objects and arrays only. Anything JSON.stringify would change
+ * (undefined, a Date or other class instance, NaN, a function, a hole in an array) makes it
+ * differ, which only costs the caller a rebuild.
  */
 export function matchesSnapshot(value: unknown, snapshot: JsonSnapshot): boolean {
-  // A snapshot's numbers are finite (JSON has no NaN or Infinity), so equality suffices.
+  // A snapshot's numbers are finite, so equality suffices (-0 and 0 serialize alike).
   if (snapshot === null || typeof snapshot !== 'object') return value === snapshot;
   if (value === null || typeof value !== 'object') return false;
   if (snapshot instanceof ArraySnapshot) {
