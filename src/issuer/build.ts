@@ -137,7 +137,7 @@ function intern(achievement: Record<string, unknown>): Record<string, unknown> {
 export function prepareAchievement(achievement: Record<string, unknown>): Record<string, unknown> {
   if (internedText.has(achievement)) return achievement;
   // The same content as the last plain achievement (a caller issuing one credential at a time
-  // for one achievement): comparing it with a JSON copy costs a fraction of building and
+  // for one achievement): comparing it with a snapshot costs a fraction of building and
   // serializing it again.
   if (lastGiven !== undefined && matchesSnapshot(achievement, lastGiven.given)) return lastGiven.node;
   const node = intern(buildAchievement(achievement));
@@ -169,7 +169,7 @@ export function builtAchievement(credential: Record<string, unknown>): { node: R
   return node && key !== undefined ? { node, key } : undefined;
 }
 
-/** A shared node of a credential, with its JSON text and the member it sits in. */
+/** A shared node of a credential, with its JSON text. */
 export interface SharedPart {
   node: object;
   key: string;
@@ -204,8 +204,8 @@ function share<T extends object>(value: T): T {
 const CREDENTIAL_TYPE = share(['VerifiableCredential', 'OpenBadgeCredential']);
 
 /**
- * The last issuer profile built, with a JSON copy of the request's profile it was built from. A
- * cohort's requests carry the same profile; comparing it with the copy costs less than
+ * The last issuer profile built, with a snapshot of the request's profile it was built from. A
+ * cohort's requests carry the same profile; comparing it with the snapshot costs less than
  * serializing it to look it up.
  */
 let lastIssuer: { given: JsonSnapshot; issuerId: string; node: Record<string, unknown> & { id: string } } | undefined;
@@ -228,7 +228,6 @@ function issuerProfile(given: Record<string, unknown> | undefined, issuerId: str
   lastIssuer = snapshot === undefined ? undefined : { given: snapshot, issuerId, node };
   return node;
 }
-
 
 const CONTEXTS = [VC_V2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT];
 const SCHEMAS = [{ id: OB3_SCHEMA_URL, type: OB3_SCHEMA_TYPE }];

@@ -34,8 +34,8 @@ export async function issueCredentials(requests: readonly IssuanceRequest[], opt
   for (const request of requests) {
     // Checked without awaiting when the checks can answer at once (all but a cohort's first credential, as a rule).
     try {
-      const now = checkedCredentialNow(request, options);
-      const { credential, warnings } = now instanceof Promise ? await now : now;
+      const checked = checkedCredentialNow(request, options);
+      const { credential, warnings } = checked instanceof Promise ? await checked : checked;
       ready.push({ credential, warnings, unsigned: prepareJwt(jwtPayload(credential), options.signer) });
     } catch (e) {
       if (!(e instanceof MicrocredError)) throw e;
