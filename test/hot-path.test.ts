@@ -331,7 +331,17 @@ describe('the shared issuer profile, @context, type and credentialSchema', () =>
     const withDate = { ...payload, awardedDate: new Date(0) };
     const subjectToJson = { ...payload, credentialSubject: { ...(payload.credentialSubject as object), toJSON: (k: string) => `subject under ${k}` } };
     const rootToJson = { ...payload, toJSON: () => ({ replaced: true }) };
-    for (const p of [withDate, subjectToJson, rootToJson]) expect(serializePayload(p)).toBe(JSON.stringify(p));
+    // A learner's member with a toJSON method, the achievement still last in the subject.
+    const subjectDate = { ...payload, credentialSubject: { ...(payload.credentialSubject as object) } as Record<string, unknown> };
+    (subjectDate.credentialSubject as Record<string, unknown>).activityEndDate = new Date(0);
+    expect(Object.keys(subjectDate.credentialSubject as object).at(-1)).toBe('achievement');
+    for (const p of [withDate, subjectToJson, rootToJson, subjectDate]) expect(serializePayload(p)).toBe(JSON.stringify(p));
+    // A learner's member named __proto__ (as JSON.parse makes it) is a member, not a prototype.
+    const r = example('in-ncrf-data-ethics.json');
+    r.credentialSubject = { ...(JSON.parse('{"__proto__":{"x":1}}') as object), ...r.credentialSubject } as Req['credentialSubject'];
+    const odd = jwtPayload(buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW }));
+    expect(JSON.stringify(odd)).toContain('"__proto__":{"x":1}');
+    expect(serializePayload(odd)).toBe(JSON.stringify(odd));
   });
 });
 

@@ -222,9 +222,21 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
     const v = payload[k];
     if (k === 'credentialSubject' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       if (hasToJson(v)) return [JSON.stringify(payload)];
-      s += (n++ ? ',' : '') + '"credentialSubject":{';
       const subject = v as Record<string, unknown>;
       const subjectKeys = Object.keys(subject);
+      const lastKey = subjectKeys[subjectKeys.length - 1];
+      const lastText = lastKey === 'achievement' ? achievementText(subject.achievement) : undefined;
+      if (lastText !== undefined) {
+        // The built achievement comes last (as buildCredential puts it): the learner's members
+        // are one JSON.stringify call, the achievement's text follows.
+        const rest = JSON.stringify(withoutLast(subject, subjectKeys));
+        s += (n++ ? ',' : '') + '"credentialSubject":' + rest.slice(0, -1) + (rest.length > 2 ? ',' : '') + '"achievement":';
+        head = s;
+        achievement = lastText;
+        s = '}';
+        continue;
+      }
+      s += (n++ ? ',' : '') + '"credentialSubject":{';
       let m = 0;
       for (let j = 0; j < subjectKeys.length; j++) {
         const sk = subjectKeys[j]!;
@@ -250,6 +262,17 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
   }
   s += '}';
   return head === undefined ? [s] : [head, achievement, s];
+}
+
+/** A copy of `obj` without its last member (`keys` are its own keys), as spread would copy it. */
+function withoutLast(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length - 1; i++) {
+    const k = keys[i]!;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: obj[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = obj[k];
+  }
+  return out;
 }
 
 /** Member names as JSON strings: a cohort's payloads repeat the same few dozen names. */
