@@ -17,7 +17,7 @@ import { validateAchievementCredential, validateExtensionSchemas } from '../src/
 import { checkJsonLdTerms, checkJsonLdTermsCached, jsonLdShape, matchesShape } from '../src/lib/jsonld/expand.js';
 import { evaluateBenchmarks } from '../src/benchmark/evaluate.js';
 import { dateMs } from '../src/benchmark/view.js';
-import { dateTimeZMs, parseDateTimeZ } from '../src/verifier/checks/dates.js';
+import { dateTimeZMs, parseDateTimeZ } from '../src/lib/date-time.js';
 import { buildCredential, builtAchievement, prepareAchievement, sharedParts } from '../src/issuer/build.js';
 import { encodeAround, jwtPayload, serializePayload, signCredentialJwtParts } from '../src/issuer/jwt/sign.js';
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
@@ -427,13 +427,13 @@ describe('shallow copies without spread', () => {
  * A validator told the achievement's content (the per-achievement cache) gives the problems it
  * gives without it, for each case: once filling the cache, once reading it. Only 'valid' is valid.
  */
-function expectSameVerdictWithPart(validate: (doc: Req, part?: { node: object; key: string }) => unknown[], cases: Array<[string, (c: Req) => void]>): void {
+function expectSameVerdictWithPart(validate: (doc: Req, known?: ReadonlyArray<{ node: object; key: string }>) => unknown[], cases: Array<[string, (c: Req) => void]>): void {
   for (const [name, change] of cases) {
     const doc = structuredClone(buildCredential(asRequest(example('in-ncrf-data-ethics.json')), { issuerId: ISSUER, now: NOW })) as Req;
     change(doc);
     const node = doc.credentialSubject.achievement as object;
     const expected = validate(structuredClone(doc));
-    for (let i = 0; i < 2; i++) expect(validate(doc, { node, key: JSON.stringify(node) }), name).toEqual(expected);
+    for (let i = 0; i < 2; i++) expect(validate(doc, [{ node, key: JSON.stringify(node) }]), name).toEqual(expected);
     expect(expected.length === 0, name).toBe(name === 'valid');
   }
 }

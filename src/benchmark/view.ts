@@ -2,6 +2,8 @@
  * A read-only view of the parts of a credential the rules look at, so that each rule reads
  * named fields instead of walking the credential itself.
  */
+import { dateTimeZMs } from '../lib/date-time.js';
+
 export type Json = Record<string, unknown>;
 
 export interface McView {
@@ -76,33 +78,17 @@ export function isPresent(v: unknown): boolean {
 }
 
 /**
- * Date.parse of a string (undefined when not a date). Rules of a cohort's credentials parse the
- * same few dates over and over, so results are remembered for strings whose meaning cannot depend
- * on the process's time zone: those ending in Z or a numeric offset, and date-only ones (UTC).
+ * Date.parse of a string (undefined when not a date). Date-times with a timezone, what the rules
+ * read for a cohort over and over, are parsed once per string (dateTimeZMs); other forms, such
+ * as date-only strings or local times (whose meaning depends on the process's time zone), are
+ * parsed each time.
  */
 export function dateMs(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
-  const known = parsedDates.get(v);
-  if (known !== undefined) return Number.isNaN(known) ? undefined : known;
+  const zoned = dateTimeZMs(v);
+  if (zoned !== null) return zoned;
   const t = Date.parse(v);
-  // Only short strings are kept (a date-time is about 25 characters), so hostile input cannot fill the table with long ones.
-  if (v.length <= 40 && zoneFree(v)) {
-    if (parsedDates.size >= 1024) parsedDates.clear();
-    parsedDates.set(v, t);
-  }
   return Number.isNaN(t) ? undefined : t;
-}
-
-const parsedDates = new Map<string, number>();
-
-function zoneFree(s: string): boolean {
-  const n = s.length;
-  // YYYY-MM-DD (other 10-character forms, such as 2025/06/14, are read as local time).
-  if (n === 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45) return true;
-  if (s.charCodeAt(n - 1) === 90 /* Z */ || s.charCodeAt(n - 1) === 122 /* z */) return true;
-  // ±hh:mm
-  const sign = s.charCodeAt(n - 6);
-  return n > 6 && (sign === 43 || sign === 45) && s.charCodeAt(n - 3) === 58;
 }
 
 export const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);

@@ -1,12 +1,13 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { identityHash } from '../lib/identity-hash.js';
-import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, QB_CONTEXT_URL, QB_SCHEMA_URL, VC_V2_CONTEXT } from '../model/constants.js';
+import { OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT, OB3_SCHEMA_TYPE, QB_CONTEXT_URL, QB_SCHEMA_URL, SHARED_MEMBERS, VC_V2_CONTEXT } from '../model/constants.js';
 import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
 import type { IssuanceRequest } from './request.js';
 import { deepFreeze } from '../lib/deep-freeze.js';
 import { assignOwn, copyOwn } from '../lib/copy.js';
 import { matchesSnapshot, snapshotJson, type JsonSnapshot } from '../lib/json-snapshot.js';
+import type { KnownPart } from '../lib/known-part.js';
 
 export interface BuildOptions {
   issuerId: string;
@@ -24,19 +25,8 @@ const withType = (obj: Record<string, unknown>, type: string): Record<string, un
 /** Make out's type include `type` (first when added), in place: out is a fresh copy. */
 function addType(out: Record<string, unknown>, type: string): Record<string, unknown> {
   const types = asArray(out.type as string | string[] | undefined) ?? [];
-  out.type = types.includes(type) ? types : types.length === 0 ? onlyType(type) : [type, ...types];
+  out.type = types.includes(type) ? types : [type, ...types];
   return out;
-}
-
-/** `[type]` as one shared frozen array per type (its text known, like the other shared parts). */
-const singleTypes = new Map<string, string[]>();
-function onlyType(type: string): string[] {
-  let types = singleTypes.get(type);
-  if (types === undefined) {
-    types = share([type]);
-    if (singleTypes.size < 64) singleTypes.set(type, types);
-  }
-  return types;
 }
 
 /** Date-times are written with second precision so that `nbf` equals `validFrom` exactly. */
@@ -169,19 +159,13 @@ export function builtAchievement(credential: Record<string, unknown>): { node: R
   return node && key !== undefined ? { node, key } : undefined;
 }
 
-/** A shared node of a credential, with its JSON text. */
-export interface SharedPart {
-  node: object;
-  key: string;
-}
-
 /**
  * The shared nodes of a built credential: its achievement, and the issuer profile, @context,
  * type and credentialSchema that a cohort's credentials have in common. Checks that depend only
  * on content (JSON-LD shape, schema) handle each once per content.
  */
-export function sharedParts(credential: Record<string, unknown>): SharedPart[] {
-  const parts: SharedPart[] = [];
+export function sharedParts(credential: Record<string, unknown>): KnownPart[] {
+  const parts: KnownPart[] = [];
   const achievement = builtAchievement(credential);
   if (achievement) parts.push(achievement);
   for (const k of SHARED_MEMBERS) {
@@ -191,8 +175,6 @@ export function sharedParts(credential: Record<string, unknown>): SharedPart[] {
   }
   return parts;
 }
-
-const SHARED_MEMBERS = ['@context', 'type', 'issuer', 'credentialSchema'] as const;
 
 /** Shared issuer profiles, @context and credentialSchema arrays, by content. */
 const sharedNodes = new LRUCache<string, object>({ max: 256 });

@@ -2,15 +2,16 @@ import type { Problem } from '../errors.js';
 import { validateAchievementCredential } from '../model/schema/validate.js';
 import { checkContext, checkSubject, checkType } from '../verifier/checks/structure.js';
 import type { CheckResult } from '../verifier/report.js';
-import { dateTimeZMs } from '../verifier/checks/dates.js';
-import { sharedParts, type Credential, type SharedPart } from './build.js';
+import { dateTimeZMs } from '../lib/date-time.js';
+import { sharedParts, type Credential } from './build.js';
+import type { KnownPart } from '../lib/known-part.js';
 import { signerDid, type Signer } from './signer.js';
 
 /**
  * Check the built credential with the verifier's own structural checks, so nothing is signed
  * that the verifier would reject. Returns every problem, not just the first.
  */
-export function checkBuiltCredential(credential: Credential, signer: Signer | null, parts: readonly SharedPart[] = sharedParts(credential)): Problem[] {
+export function checkBuiltCredential(credential: Credential, signer: Signer | null, parts: readonly KnownPart[] = sharedParts(credential)): Problem[] {
   const problems: Problem[] = validateAchievementCredential(credential, parts);
   for (const r of [memberCheck(credential, '@context', () => checkContext(credential, false)), memberCheck(credential, 'type', () => checkType(credential)), checkSubject(credential)]) {
     if (r.status === 'failed') problems.push({ path: r.check === 'subject' ? '/credentialSubject' : r.check === 'type' ? '/type' : '/@context', message: r.message, code: r.code });

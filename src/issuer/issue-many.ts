@@ -25,8 +25,11 @@ export async function issueCredentials(requests: readonly IssuanceRequest[], opt
   if (format !== 'jwt') {
     const out: IssueManyResult[] = [];
     for (const request of requests) {
-      const r = await settled(() => issueCredential(request, options));
-      out.push(r instanceof MicrocredError ? { ok: false, error: r } : { ok: true, ...r });
+      try {
+        out.push({ ok: true, ...(await issueCredential(request, options)) });
+      } catch (e) {
+        out.push({ ok: false, error: requestError(e) });
+      }
     }
     return out;
   }
@@ -38,8 +41,7 @@ export async function issueCredentials(requests: readonly IssuanceRequest[], opt
       const { credential, warnings } = checked instanceof Promise ? await checked : checked;
       ready.push({ credential, warnings, unsigned: prepareJwt(jwtPayload(credential), options.signer) });
     } catch (e) {
-      if (!(e instanceof MicrocredError)) throw e;
-      ready.push(e);
+      ready.push(requestError(e));
     }
   }
   const out: IssueManyResult[] = [];
@@ -50,12 +52,8 @@ export async function issueCredentials(requests: readonly IssuanceRequest[], opt
   return out;
 }
 
-/** The work's value, or the MicrocredError it failed with (a request's problem); any other error is thrown. */
-async function settled<T>(work: () => Promise<T>): Promise<T | MicrocredError> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof MicrocredError) return e;
-    throw e;
-  }
+/** A request's problem (a MicrocredError) as its result; any other error (the signer's, say) is thrown. */
+function requestError(e: unknown): MicrocredError {
+  if (e instanceof MicrocredError) return e;
+  throw e;
 }

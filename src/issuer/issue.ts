@@ -54,21 +54,17 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   return { credential: secured, jwt: await signJwtPayload(jwtPayload(secured), options.signer), warnings };
 }
 
-/**
- * Everything before signing: the request's shape, the built credential's OB 3.0 validity,
- * JSON-LD terms and quality-benchmark rules. Throws MicrocredError listing every problem.
- * Shared with issueCredentials, so one credential and a cohort pass the same gate.
- */
-export async function checkedCredential(request: IssuanceRequest, options: Pick<IssueOptions, 'signer' | 'issuerId' | 'now'>): Promise<CheckedCredential> {
-  return checkedCredentialNow(request, options);
-}
-
 export interface CheckedCredential {
   credential: Credential;
   warnings: RuleOutcome[];
 }
 
-/** checkedCredential, answered at once (no promise) when lintRequestNow can answer at once. Throws as checkedCredential rejects. */
+/**
+ * Everything before signing: the request's shape, the built credential's OB 3.0 validity,
+ * JSON-LD terms and quality-benchmark rules. Throws (or rejects with) a MicrocredError listing
+ * every problem. Answered at once, without a promise, when lintRequestNow can answer at once.
+ * Shared with issueCredentials, so one credential and a cohort pass the same gate.
+ */
 export function checkedCredentialNow(request: IssuanceRequest, options: Pick<IssueOptions, 'signer' | 'issuerId' | 'now'>): CheckedCredential | Promise<CheckedCredential> {
   const shape = checkRequestShape(request);
   if (shape.length) throw new MicrocredError('MC_REQUEST_INVALID', `the issuance request has ${shape.length} problem(s)`, { problems: shape });

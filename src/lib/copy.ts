@@ -13,7 +13,17 @@
  */
 export function assignOwn<T extends Record<string, unknown>>(target: T, source: object): T {
   const keys = Object.keys(source);
-  for (let i = 0; i < keys.length; i++) {
+  return assignKeys(target, source, keys, keys.length);
+}
+
+/** `{ ...source }` without its last member (`keys`: its own enumerable keys, in order). */
+export function copyOwnButLast(source: object, keys: readonly string[]): Record<string, unknown> {
+  return assignKeys({}, source, keys, keys.length - 1);
+}
+
+/** Copy the first `count` of `keys` from source onto target, as spread would. */
+function assignKeys<T extends Record<string, unknown>>(target: T, source: object, keys: readonly string[], count: number): T {
+  for (let i = 0; i < count; i++) {
     const k = keys[i]!;
     const v = (source as Record<string, unknown>)[k];
     if (k === '__proto__') Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });

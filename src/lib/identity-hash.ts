@@ -1,5 +1,4 @@
 import * as nodeCrypto from 'node:crypto';
-import { timingSafeEqual } from 'node:crypto';
 
 /**
  * One-shot digest: `crypto.hash` (Node ≥ 20.12) costs a third of a createHash object for inputs
@@ -19,5 +18,5 @@ export function identityHashMatches(identifier: string, salt: string | undefined
   if (!m) return false;
   const expected = Buffer.from(identityHash(identifier, salt ?? '', m[1] as 'sha256' | 'md5'));
   const actual = Buffer.from(`${m[1]}$${m[2]!.toLowerCase()}`);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return expected.length === actual.length && nodeCrypto.timingSafeEqual(expected, actual);
 }

@@ -17,3 +17,9 @@ export const QB_CONTEXT_URL = 'https://microcred.dev/contexts/qb/v1.jsonld';
 export const QB_SCHEMA_URL = 'https://microcred.dev/schemas/qb/v1.json';
 export const QB_CONTEXT_FILE = 'qb-v1.jsonld';
 export const QB_SCHEMA_FILE = 'qb-v1.schema.json';
+
+/**
+ * Top-level members an issuer shares between a cohort's credentials (as deeply frozen objects with
+ * known JSON text), besides the achievement: checks handle each once per content.
+ */
+export const SHARED_MEMBERS = ['@context', 'type', 'issuer', 'credentialSchema'] as const;

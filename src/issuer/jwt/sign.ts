@@ -1,8 +1,8 @@
 import { encodeBase64url } from '../../lib/base64url.js';
-import { dateTimeZMs } from '../../verifier/checks/dates.js';
+import { dateTimeZMs } from '../../lib/date-time.js';
 import type { Signer } from '../signer.js';
 import { LRUCache } from 'lru-cache';
-import { copyOwn } from '../../lib/copy.js';
+import { copyOwn, copyOwnButLast } from '../../lib/copy.js';
 import { achievementText, sharedText, type Credential } from '../build.js';
 
 /** The VC-JWT payload: the credential itself plus the registered claims OB 3.0 requires. */
@@ -229,7 +229,7 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
       if (lastText !== undefined) {
         // The built achievement comes last (as buildCredential puts it): the learner's members
         // are one JSON.stringify call, the achievement's text follows.
-        const rest = JSON.stringify(withoutLast(subject, subjectKeys));
+        const rest = JSON.stringify(copyOwnButLast(subject, subjectKeys));
         s += (n++ ? ',' : '') + '"credentialSubject":' + rest.slice(0, -1) + (rest.length > 2 ? ',' : '') + '"achievement":';
         head = s;
         achievement = lastText;
@@ -262,17 +262,6 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
   }
   s += '}';
   return head === undefined ? [s] : [head, achievement, s];
-}
-
-/** A copy of `obj` without its last member (`keys` are its own keys), as spread would copy it. */
-function withoutLast(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < keys.length - 1; i++) {
-    const k = keys[i]!;
-    if (k === '__proto__') Object.defineProperty(out, k, { value: obj[k], enumerable: true, writable: true, configurable: true });
-    else out[k] = obj[k];
-  }
-  return out;
 }
 
 /** Member names as JSON strings: a cohort's payloads repeat the same few dozen names. */

@@ -2,27 +2,18 @@ import jsonld from 'jsonld';
 import { LRUCache } from 'lru-cache';
 import type { Problem } from '../../errors.js';
 import { documentLoader } from './loader.js';
+import type { KnownPart } from '../known-part.js';
 
 /**
  * Whether every term is defined depends only on the document's shape: its keys, its types, its
  * contexts, and whether string values are absolute IRIs. Credentials of one achievement share a
  * shape, so JSON-LD expansion (milliseconds each) runs once per shape, not once per credential.
  */
-export function jsonLdShape(v: unknown, parts?: readonly ShapePart[]): string {
+export function jsonLdShape(v: unknown, parts?: readonly KnownPart[]): string {
   return shapeOf(v, '', parts ?? NO_PARTS);
 }
 
-/**
- * A sub-object or array whose content is known as JSON text (`key`): its shape is computed once
- * per content and reused. A cohort's credentials share their achievement, the largest part, and
- * their issuer profile, @context, type and credentialSchema.
- */
-export interface ShapePart {
-  node: object;
-  key: string;
-}
-
-const NO_PARTS: readonly ShapePart[] = [];
+const NO_PARTS: readonly KnownPart[] = [];
 
 /**
  * A part's shape stands in the document's shape as a short token naming it, so the document's
@@ -35,7 +26,7 @@ const partTokens = new Map<string, string>();
 let tokenCount = 0;
 
 /** The part whose node `v` is, if any (a handful of identity comparisons). */
-function partOf(v: object, parts: readonly ShapePart[]): ShapePart | undefined {
+function partOf(v: object, parts: readonly KnownPart[]): KnownPart | undefined {
   for (let i = 0; i < parts.length; i++) if (parts[i]!.node === v) return parts[i];
   return undefined;
 }
@@ -46,7 +37,7 @@ function partOf(v: object, parts: readonly ShapePart[]): ShapePart | undefined {
  */
 const lastToken = new WeakMap<object, { key: string; member: string; token: string }>();
 
-function partToken(part: ShapePart, member: string, build: boolean): string | undefined {
+function partToken(part: KnownPart, member: string, build: boolean): string | undefined {
   const seen = lastToken.get(part.node);
   if (seen !== undefined && seen.key === part.key && seen.member === member) return seen.token;
   // An array's shape depends on the member it sits in: its entry is keyed by that member too.
@@ -68,7 +59,7 @@ function partToken(part: ShapePart, member: string, build: boolean): string | un
 }
 
 // String concatenation (V8 ropes) and a hand-rolled IRI test: this runs on every issue and verify.
-function shapeOf(v: unknown, key: string, parts: readonly ShapePart[]): string {
+function shapeOf(v: unknown, key: string, parts: readonly KnownPart[]): string {
   if (v === null) return 'n';
   if (typeof v === 'object') {
     const part = parts.length ? partOf(v, parts) : undefined;
@@ -96,12 +87,12 @@ function shapeOf(v: unknown, key: string, parts: readonly ShapePart[]): string {
  * string: a cohort's documents mostly repeat the last shape, and building it allocated more than
  * everything else on the issue path.
  */
-export function matchesShape(v: unknown, shape: string, parts?: readonly ShapePart[]): boolean {
+export function matchesShape(v: unknown, shape: string, parts?: readonly KnownPart[]): boolean {
   return matchAt(v, '', parts ?? NO_PARTS, shape, 0) === shape.length;
 }
 
 /** Where v's shape ends in `shape` when it starts at `at` (shapeOf's grammar, step by step), or -1. */
-function matchAt(v: unknown, key: string, parts: readonly ShapePart[], shape: string, at: number): number {
+function matchAt(v: unknown, key: string, parts: readonly KnownPart[], shape: string, at: number): number {
   if (at < 0) return -1;
   if (v === null) return shape.charCodeAt(at) === 110 /* n */ ? at + 1 : -1;
   if (typeof v === 'object') {
@@ -175,7 +166,7 @@ function isAbsoluteIri(s: string): boolean {
 const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
 
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
-export async function checkJsonLdTermsCached(document: Record<string, unknown>, parts?: readonly ShapePart[]): Promise<Problem[]> {
+export async function checkJsonLdTermsCached(document: Record<string, unknown>, parts?: readonly KnownPart[]): Promise<Problem[]> {
   return checkJsonLdTermsNow(document, parts);
 }
 
@@ -183,7 +174,7 @@ export async function checkJsonLdTermsCached(document: Record<string, unknown>, 
  * checkJsonLdTermsCached, answered at once (no promise) when the shape's verdict is known: a
  * cohort's credentials then pass this check without a turn of the event loop each.
  */
-export function checkJsonLdTermsNow(document: Record<string, unknown>, parts?: readonly ShapePart[]): Problem[] | Promise<Problem[]> {
+export function checkJsonLdTermsNow(document: Record<string, unknown>, parts?: readonly KnownPart[]): Problem[] | Promise<Problem[]> {
   // A cohort's credentials usually share the last shape: checked in place, with no shape built.
   if (last !== undefined && matchesShape(document, last.shape, parts)) return last.problems;
   const shape = jsonLdShape(document, parts);

@@ -7,9 +7,10 @@ import addFormatsModule, { type FormatName, type FormatsPlugin } from 'ajv-forma
 import { LRUCache } from 'lru-cache';
 import type { Problem } from '../../errors.js';
 import { readContextsFile } from '../../lib/project-files.js';
-import { QB_SCHEMA_FILE, QB_SCHEMA_URL } from '../constants.js';
+import { QB_SCHEMA_FILE, QB_SCHEMA_URL, SHARED_MEMBERS } from '../constants.js';
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_SCHEMA_ID } from './ob3-schema.js';
 import { precompiledValidator } from './precompiled.js';
+import type { KnownPart } from '../../lib/known-part.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is typed as the module record, while
 // at runtime it may be the plugin itself or a wrapper holding it in `default`.
@@ -87,7 +88,7 @@ const split = (full: ValidateFunction, rest: ValidateFunction, achievement: Vali
  * the document carries that very object. Any failure is reported by the full schema, so problems
  * read the same either way. Returns `[]` when valid.
  */
-function validateSplit(schema: SplitSchema, doc: unknown, achievement: { node: object; key: string } | undefined): Problem[] {
+function validateSplit(schema: SplitSchema, doc: unknown, achievement: KnownPart | undefined): Problem[] {
   if (achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node) {
     let valid = schema.valid.get(achievement.key);
     if (valid === undefined) schema.valid.set(achievement.key, (valid = schema.achievement(achievement.node)));
@@ -109,19 +110,12 @@ type SchemaNode = Record<string, unknown> & { properties?: Record<string, Schema
 const SPLITTABLE = new Set(['$schema', '$id', 'title', 'description', 'type', 'properties', 'required', 'additionalProperties', '$defs']);
 const splittable = (node: SchemaNode) => Object.keys(node).every((k) => SPLITTABLE.has(k));
 
-/** A node of the document whose content is known as JSON text (`key`). */
-export interface KnownPart {
-  node: object;
-  key: string;
-}
-
 /**
  * Top-level members an issuer shares between a cohort's credentials. The schema can be split at
  * them too: its top level uses only keywords that cannot look into a listed property (checked
  * below), so a credential is valid exactly when each of these members is valid under its own
  * property schema, the achievement under Achievement, and the rest under `learnerOnly`.
  */
-const SHARED_MEMBERS = ['@context', 'type', 'issuer', 'credentialSchema'] as const;
 const obProperties = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA.properties as Record<string, object>;
 const sharedSplit = splittable(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA as SchemaNode) && SHARED_MEMBERS.every((m) => m in obProperties)
   ? {
@@ -144,13 +138,17 @@ const sharedSplit = splittable(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA as SchemaNode) 
  * credentialSchema). A known achievement is validated once per content; when all four members
  * are known too, so are they, and only the learner's part is validated per credential.
  */
-export function validateAchievementCredential(doc: unknown, known?: KnownPart | readonly KnownPart[]): Problem[] {
-  if (known === undefined || !Array.isArray(known)) return validateSplit(achievementCredential, doc, known as KnownPart | undefined);
-  const parts = known as readonly KnownPart[];
-  const node = (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement;
-  const achievement = parts.find((p) => p.node === node);
-  if (sharedSplit && achievement && sharedValid(doc as Record<string, unknown>, parts, achievement)) return [];
+export function validateAchievementCredential(doc: unknown, known: readonly KnownPart[] = []): Problem[] {
+  const achievement = achievementPart(doc, known);
+  if (achievement === undefined) return validateSplit(achievementCredential, doc, undefined);
+  if (sharedSplit && sharedValid(doc as Record<string, unknown>, known, achievement)) return [];
   return validateSplit(achievementCredential, doc, achievement);
+}
+
+/** The known part that is the document's subject's achievement, if any. */
+function achievementPart(doc: unknown, known: readonly KnownPart[]): KnownPart | undefined {
+  const node = (doc as { credentialSubject?: { achievement?: unknown } } | null)?.credentialSubject?.achievement;
+  return node === undefined ? undefined : known.find((p) => p.node === node);
 }
 
 /** Valid through the split at the achievement and the shared members; false also when a member is not known (the caller falls back). */
@@ -199,9 +197,8 @@ export function isKnownExtensionSchema(url: string): boolean {
  * Unknown schema URLs are not fetched (no network access for schemas); callers report them.
  * `achievement`: as for validateAchievementCredential.
  */
-export function validateExtensionSchemas(doc: Record<string, unknown>, known?: KnownPart | readonly KnownPart[]): Problem[] {
-  const node = (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement;
-  const achievement = Array.isArray(known) ? (known as readonly KnownPart[]).find((p) => p.node === node) : (known as KnownPart | undefined);
+export function validateExtensionSchemas(doc: Record<string, unknown>, known: readonly KnownPart[] = []): Problem[] {
+  const achievement = achievementPart(doc, known);
   const ids = (Array.isArray(doc.credentialSchema) ? doc.credentialSchema : [doc.credentialSchema])
     .map((s) => (s && typeof s === 'object' ? (s as { id?: unknown }).id : undefined))
     .filter((id): id is string => typeof id === 'string');

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../report.js';
-import { parseDateTimeZ, toSeconds } from './dates.js';
+import { parseDateTimeZ, toSeconds } from '../../lib/date-time.js';
 import { fold, type Finding } from './result.js';
 
 export function issuerIdOf(credential: Record<string, unknown>): string | undefined {

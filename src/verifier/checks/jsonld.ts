@@ -1,8 +1,9 @@
-import { checkJsonLdTermsCached, type ShapePart } from '../../lib/jsonld/expand.js';
+import { checkJsonLdTermsCached } from '../../lib/jsonld/expand.js';
+import type { KnownPart } from '../../lib/known-part.js';
 import type { CheckResult } from '../report.js';
 import { passed, result } from './result.js';
 
-export async function checkJsonLd(credential: Record<string, unknown>, part?: ShapePart): Promise<CheckResult> {
+export async function checkJsonLd(credential: Record<string, unknown>, part?: KnownPart): Promise<CheckResult> {
   const problems = await checkJsonLdTermsCached(credential, part ? [part] : undefined);
   if (problems.length === 0) return passed('jsonld', 'every term is defined by the credential\'s contexts (JSON-LD safe mode)');
   const unknownContext = problems.find((p) => p.code === 'MC_CONTEXT_UNKNOWN');

@@ -1,6 +1,7 @@
 import { CREDENTIAL_TYPES, OB3_CONTEXT, OB3_CONTEXT_PATTERN, VC_V1_CONTEXT, VC_V2_CONTEXT } from '../../model/constants.js';
 import { validateAchievementCredential, validateExtensionSchemas } from '../../model/schema/validate.js';
 import type { CheckResult } from '../report.js';
+import type { KnownPart } from '../../lib/known-part.js';
 import { passed, result } from './result.js';
 
 /** `@context` is an ordered set: VC context first, an OB 3.0 context second [OB §Serialization › JSON-LD]. */
@@ -39,11 +40,12 @@ export function checkType(credential: Record<string, unknown>): CheckResult {
  * Validate against the project's OB 3.0 schema. A VCDM 1.1 credential is mapped onto the 2.0
  * shape first (context and date names), since the data model is otherwise the same.
  */
-export function checkSchema(credential: Record<string, unknown>, legacy: boolean, achievement?: { node: object; key: string }): CheckResult {
+export function checkSchema(credential: Record<string, unknown>, legacy: boolean, achievement?: KnownPart): CheckResult {
   let doc = legacy ? asV2Shape(credential) : credential;
   // VCDM 2.0 allows a single proof object; the array-only schema must not reject that form.
   if (doc.proof !== undefined && !Array.isArray(doc.proof)) doc = { ...doc, proof: [doc.proof] };
-  const problems = [...validateAchievementCredential(doc, achievement), ...validateExtensionSchemas(doc, achievement)];
+  const known = achievement ? [achievement] : [];
+  const problems = [...validateAchievementCredential(doc, known), ...validateExtensionSchemas(doc, known)];
   if (problems.length === 0) return passed('schema', 'conforms to the Open Badges 3.0 AchievementCredential schema (and the extension schemas it names)');
   const first = problems[0]!;
   return result('schema', 'failed', 'MC_SCHEMA_INVALID', `does not conform to the Open Badges 3.0 schema: ${first.path} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../report.js';
-import { parseDateTimeZ } from './dates.js';
+import { parseDateTimeZ } from '../../lib/date-time.js';
 import { passed, result } from './result.js';
 
 export interface Clock {
