@@ -11,7 +11,7 @@
  * Every test gets an empty, migrated database, so tests never see each other's rows.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -1281,8 +1281,8 @@ describe('openStorage picks the store from the URL', () => {
     }
   });
 
-  it('opens an in-memory SQLite store', async () => {
-    const s = await openStorage('sqlite::memory:');
+  /** The store migrates, keeps a token and counts it; closed in any case. */
+  async function keepsAToken(s: Storage): Promise<void> {
     try {
       await s.migrate();
       await s.insertToken(makeToken('t1'));
@@ -1290,6 +1290,37 @@ describe('openStorage picks the store from the URL', () => {
     } finally {
       await s.close();
     }
+  }
+
+  it('opens an in-memory SQLite store', async () => {
+    await keepsAToken(await openStorage('sqlite::memory:'));
+  });
+
+  it('creates a new SQLite database with 16 KiB pages, and opens an existing 4 KiB one as it is', async () => {
+    const pageSize = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.pragma('page_size', { simple: true }) as number;
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = path.join(dir, 'pages', 'new.sqlite');
+    const existing = path.join(dir, 'pages', 'old.sqlite');
+    mkdirSync(path.dirname(existing), { recursive: true });
+    const old = new Database(existing);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE kept (x TEXT)');
+    old.prepare('INSERT INTO kept VALUES (?)').run('before');
+    old.close();
+    expect(pageSize(existing)).toBe(4096);
+    for (const [file, size] of [[fresh, 16384], [existing, 4096]] as const) {
+      await keepsAToken(await openSqliteStorage(file));
+      expect(pageSize(file)).toBe(size);
+    }
+    const reopened = new Database(existing, { readonly: true });
+    expect(reopened.prepare('SELECT x FROM kept').pluck().all()).toEqual(['before']);
+    reopened.close();
   });
 
   it.skipIf(!hasPostgres)('opens PostgreSQL for postgres:// and postgresql:// URLs', async () => {

@@ -13,10 +13,12 @@ export type IssueManyResult = ({ ok: true } & IssuedCredential) | { ok: false; e
  * request in order; a request that fails its checks does not stop the others. An error of the
  * signer itself (a KMS that cannot be reached) is thrown, as issueCredential throws it.
  *
- * VC-JWTs are checked and prepared first and then signed in a run of their own. Measured on CI's
- * machine, a P-256 signature made between two credentials' checks costs about 1.7 times one made
- * in a run of signatures: the checks' code and data push the signing code and its precomputed
- * curve tables out of the CPU caches. Data Integrity proofs are made one at a time (their
+ * VC-JWTs are checked and prepared first and then signed in a run of their own. A P-256
+ * signature leaves the CPU cold for whatever runs next: OpenSSL reads its whole 150 KB table of
+ * precomputed points for each one, and makes a system call (getpid) that flushes the TLB on VMs
+ * without PCID, such as CI's. Measured there (`npm run bench -- interference`), a credential's
+ * checks take 1.5 to 1.9 times as long right after a P-256 signature as back to back, and a run
+ * of signatures barely notices. Data Integrity proofs are made one at a time (their
  * canonicalization dominates).
  */
 export async function issueCredentials(requests: readonly IssuanceRequest[], options: IssueOptions): Promise<IssueManyResult[]> {
