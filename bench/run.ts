@@ -96,7 +96,7 @@ if (want('jwt')) {
  * signature (getpid: its random generator's fork check, seen with strace) and none per Ed25519
  * signature. Where a system call flushes the TLB (page-table isolation without PCID, as on CI's
  * machines), the code that runs next refills it page by page: the raw floor's small loop barely
- * notices, a credential's checks do. Measured: the issuance work besides the signature (the
+ * notices, a credential's checks do. The fstat row isolates that share. Measured: the issuance work besides the signature (the
  * issuer's code with a signer that returns a fixed signature), alone and with one operation
  * between credentials, the operation itself timed apart.
  */

@@ -14,11 +14,11 @@ export type IssueManyResult = ({ ok: true } & IssuedCredential) | { ok: false; e
  * signer itself (a KMS that cannot be reached) is thrown, as issueCredential throws it.
  *
  * VC-JWTs are checked and prepared first and then signed in a run of their own. A P-256
- * signature leaves the CPU cold for whatever runs next: OpenSSL reads its whole 150 KB table of
- * precomputed points for each one, and makes a system call (getpid) that flushes the TLB on VMs
- * without PCID, such as CI's. Measured there (`npm run bench -- interference`), a credential's
- * checks take 1.5 to 1.9 times as long right after a P-256 signature as back to back, and a run
- * of signatures barely notices. Data Integrity proofs are made one at a time (their
+ * signature leaves the CPU cold for whatever runs next: OpenSSL makes a system call (getpid) for
+ * each one, which flushes the TLB on VMs without PCID, such as CI's, and its work displaces the
+ * checks' code and data. Measured there (`npm run bench -- interference`), a credential's checks
+ * take 1.5 to 1.9 times as long right after a P-256 signature as back to back, and a run of
+ * signatures barely notices. Data Integrity proofs are made one at a time (their
  * canonicalization dominates).
  */
 export async function issueCredentials(requests: readonly IssuanceRequest[], options: IssueOptions): Promise<IssueManyResult[]> {
