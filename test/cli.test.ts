@@ -34,6 +34,18 @@ describe('microcred CLI', () => {
     expect(r.stderr).toMatch(/^microcred: MC_USAGE: --alg must be one of/);
   });
 
+  it("commander's usage errors are one line with the stable code, exit 2", () => {
+    for (const [args, message] of [
+      [['verify', '--no-such-option'], "unknown option '--no-such-option'"],
+      [['issue'], "required option '--key <file>' not specified"],
+      [['no-such-command'], "unknown command 'no-such-command'"],
+    ] as const) {
+      const r = cli([...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`microcred: MC_USAGE: ${message} (run with --help for usage)\n`);
+    }
+  });
+
   it('issue prints benchmark warnings on stderr and still issues', () => {
     const r = cli(['issue', 'examples/requests/basic.json', '--key', key]);
     expect(r.code).toBe(0);

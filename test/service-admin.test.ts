@@ -365,6 +365,10 @@ describe('admin CLI against the service database (SQLite file)', () => {
     expect(refused.stderr).toMatch(/^microcred: MC_USAGE: .*active key/);
     const unknown = await cli('keys', 'compromise', 'no-such-key');
     expect(unknown.code).toBe(2);
+    // Key ids are base64url thumbprints: one that starts with '-' is an id, not an option.
+    const dashed = await cli('keys', 'compromise', '-no-such-key');
+    expect(dashed.code).toBe(2);
+    expect(dashed.stderr).toMatch(/^microcred: MC_USAGE: no key -no-such-key/);
     expect((await keysList()).find((k) => k.id === newKey)!.state).toBe('active');
 
     const ok = await cli('keys', 'compromise', oldKey);

@@ -20,7 +20,9 @@ export function buildProgram(): Command {
     .description('issue and verify Open Badges 3.0 micro-credentials')
     .version(version)
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    // commander's own usage errors (unknown option, missing argument…) in the CLI's one-line
+    // form, with the same stable code as the commands' usage errors.
+    .configureOutput({ outputError: (text, write) => write(usageLine(text)) });
   registerKeys(program);
   registerIssue(program);
   registerVerify(program);
@@ -32,6 +34,12 @@ export function buildProgram(): Command {
   registerAdmin(program);
   registerBatch(program);
   return program;
+}
+
+/** `error: unknown option '--x'\n…` as `microcred: MC_USAGE: unknown option '--x' (run with --help for usage)`. */
+export function usageLine(text: string): string {
+  const first = text.trim().split('\n')[0]!.replace(/^error:\s*/, '');
+  return `microcred: MC_USAGE: ${first} (run with --help for usage)\n`;
 }
 
 async function main(argv: string[]): Promise<number> {

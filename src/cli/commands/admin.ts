@@ -64,6 +64,9 @@ export function registerAdmin(program: Command): void {
     .command('compromise')
     .description('mark a retired key compromised: credentials it signed stop verifying')
     .argument('<id>', 'key id (see keys list)')
+    // A key id is a base64url thumbprint, and one in 64 starts with '-': read it as the id, not
+    // as an unknown option (a mistyped option then gets "no key …").
+    .allowUnknownOption()
     .action(async (id: string) => {
       await withStorage(async (storage) => {
         const key = (await storage.listKeys()).find((k) => k.id === id);
