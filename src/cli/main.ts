@@ -37,7 +37,7 @@ export function buildProgram(): Command {
 }
 
 /** `error: unknown option '--x'\n…` as `microcred: MC_USAGE: unknown option '--x' (run with --help for usage)`. */
-export function usageLine(text: string): string {
+function usageLine(text: string): string {
   const first = text.trim().split('\n')[0]!.replace(/^error:\s*/, '');
   return `microcred: MC_USAGE: ${first} (run with --help for usage)\n`;
 }
