@@ -343,6 +343,20 @@ describe('the shared issuer profile, @context, type and credentialSchema', () =>
     expect(JSON.stringify(odd)).toContain('"__proto__":{"x":1}');
     expect(serializePayload(odd)).toBe(JSON.stringify(odd));
   });
+
+  it('the built achievement is the subject\'s last member even when the request\'s subject names one, so the payload is still split around it', async () => {
+    const r = example('in-ncrf-data-ethics.json');
+    r.credentialSubject = { achievement: { name: 'not this one' }, ...r.credentialSubject } as Req['credentialSubject'];
+    const credential = buildCredential(asRequest(r), { issuerId: ISSUER, now: NOW });
+    const subject = credential.credentialSubject as Record<string, unknown>;
+    expect(Object.keys(subject).at(-1)).toBe('achievement');
+    expect(subject.achievement).toBe(builtAchievement(credential)!.node);
+    expect((r.credentialSubject as Record<string, unknown>).achievement).toEqual({ name: 'not this one' });
+    const payload = jwtPayload(credential);
+    expect(serializePayload(payload)).toBe(JSON.stringify(payload));
+    const parts = await signCredentialJwtParts(credential, signerFor(keyFor('ES256')).signer);
+    expect(parts.split?.achievement).toBe(JSON.stringify(subject.achievement));
+  });
 });
 
 describe('issueCredentials: a cohort checked first, then signed in a run', () => {

@@ -6,7 +6,7 @@ import { OB3_SCHEMA_URL } from '../model/schema/ob3-schema.js';
 import type { IssuanceRequest } from './request.js';
 import { deepFreeze } from '../lib/deep-freeze.js';
 import { assignOwn, copyOwn } from '../lib/copy.js';
-import { matchesSnapshot, snapshotJson, type JsonSnapshot } from '../lib/json-snapshot.js';
+import { LastBuilt } from '../lib/json-snapshot.js';
 import type { KnownPart } from '../lib/known-part.js';
 
 export interface BuildOptions {
@@ -129,14 +129,14 @@ export function prepareAchievement(achievement: Record<string, unknown>): Record
   // The same content as the last plain achievement (a caller issuing one credential at a time
   // for one achievement): comparing it with a snapshot costs a fraction of building and
   // serializing it again.
-  if (lastGiven !== undefined && matchesSnapshot(achievement, lastGiven.given)) return lastGiven.node;
+  const known = lastAchievement.find(achievement);
+  if (known !== undefined) return known;
   const node = intern(buildAchievement(achievement));
-  const given = snapshotJson(achievement);
-  lastGiven = given === undefined ? undefined : { given, node };
+  lastAchievement.remember(achievement, node);
   return node;
 }
 
-let lastGiven: { given: JsonSnapshot; node: Record<string, unknown> } | undefined;
+const lastAchievement = new LastBuilt<Record<string, unknown>>();
 
 /**
  * The JSON text of a node the issuer shares between credentials (an achievement, the issuer
@@ -190,11 +190,12 @@ const CREDENTIAL_TYPE = share(['VerifiableCredential', 'OpenBadgeCredential']);
  * cohort's requests carry the same profile; comparing it with the snapshot costs less than
  * serializing it to look it up.
  */
-let lastIssuer: { given: JsonSnapshot; issuerId: string; node: Record<string, unknown> & { id: string } } | undefined;
+const lastIssuer = new LastBuilt<Record<string, unknown> & { id: string }>();
 
 function issuerProfile(given: Record<string, unknown> | undefined, issuerId: string): Record<string, unknown> & { id: string } {
   const source = given ?? {};
-  if (lastIssuer !== undefined && lastIssuer.issuerId === issuerId && matchesSnapshot(source, lastIssuer.given)) return lastIssuer.node;
+  const known = lastIssuer.find(source);
+  if (known !== undefined && known.id === issuerId) return known;
   const issuer = copyOwn(source);
   issuer.id = issuerId;
   addType(issuer, 'Profile');
@@ -206,8 +207,7 @@ function issuerProfile(given: Record<string, unknown> | undefined, issuerId: str
     return issuer as Record<string, unknown> & { id: string };
   }
   const node = fromText<Record<string, unknown> & { id: string }>(text, sharedNodes, sharedTexts);
-  const snapshot = snapshotJson(source);
-  lastIssuer = snapshot === undefined ? undefined : { given: snapshot, issuerId, node };
+  lastIssuer.remember(source, node);
   return node;
 }
 
@@ -233,6 +233,9 @@ export function buildCredential(request: IssuanceRequest, options: BuildOptions)
   const subject: Record<string, unknown> = withType(cs, 'AchievementSubject');
   if (cs.identifier !== undefined) subject.identifier = (asArray(cs.identifier) as unknown as Array<Record<string, unknown>>).map(buildIdentifier);
   if (cs.result !== undefined) subject.result = (asArray(cs.result) as Array<Record<string, unknown>>).map((r) => withType(r, 'Result'));
+  // Last in the subject, even when the request's subject names an achievement of its own: the
+  // JWT payload is composed around the achievement's known text there (jwt/sign.ts).
+  if (Object.hasOwn(subject, 'achievement')) delete subject.achievement;
   subject.achievement = prepareAchievement(request.achievement);
   if (cs.qualityBenchmarkRecord && typeof cs.qualityBenchmarkRecord === 'object') subject.qualityBenchmarkRecord = assignOwn({ type: 'QualityBenchmarkRecord' }, cs.qualityBenchmarkRecord);
   // Using the extension means declaring it: its context and its schema (OB 3.0 §Extending the Data Model).

@@ -83,3 +83,21 @@ export function matchesSnapshot(value: unknown, snapshot: JsonSnapshot): boolean
   }
   return i === keys.length;
 }
+
+/**
+ * What was built from the last input, kept with a snapshot of that input: `find` gives it back
+ * while the next input still serializes exactly the same (the same object unchanged, or another
+ * with the same content). An input that is not plain JSON is not remembered.
+ */
+export class LastBuilt<T> {
+  #last: { given: JsonSnapshot; built: T } | undefined;
+
+  find(input: unknown): T | undefined {
+    return this.#last !== undefined && matchesSnapshot(input, this.#last.given) ? this.#last.built : undefined;
+  }
+
+  remember(input: unknown, built: T): void {
+    const given = snapshotJson(input);
+    this.#last = given === undefined ? undefined : { given, built };
+  }
+}

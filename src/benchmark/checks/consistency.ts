@@ -86,13 +86,11 @@ export function levelCopy(view: McView): CheckVerdict {
   return problems.length ? { result: 'fail', detail: problems.join('; ') } : { result: 'pass' };
 }
 
-const time = dateMs;
-
 export function dateOrder(view: McView): CheckVerdict {
-  const start = time(view.subject.activityStartDate);
-  const end = time(view.subject.activityEndDate);
-  const from = time(view.credential.validFrom);
-  const awarded = time(view.credential.awardedDate);
+  const start = dateMs(view.subject.activityStartDate);
+  const end = dateMs(view.subject.activityEndDate);
+  const from = dateMs(view.credential.validFrom);
+  const awarded = dateMs(view.credential.awardedDate);
   const problems: string[] = [];
   if (start !== undefined && end !== undefined && start > end) problems.push('activityStartDate is after activityEndDate');
   if (end !== undefined && from !== undefined && end > from) problems.push('activityEndDate is after validFrom (awarded before the learning ended)');
@@ -101,8 +99,8 @@ export function dateOrder(view: McView): CheckVerdict {
 }
 
 export function loadPlausible(view: McView, p: Params): CheckVerdict {
-  const start = time(view.subject.activityStartDate);
-  const end = time(view.subject.activityEndDate);
+  const start = dateMs(view.subject.activityStartDate);
+  const end = dateMs(view.subject.activityEndDate);
   const h = num(view.qb.notionalHours) ?? durationHours(view.qb.volumeOfLearning);
   if (start === undefined || end === undefined || h === undefined) return { result: 'n/a' };
   const weeks = Math.max(1, (end - start) / (7 * 86400_000));

@@ -206,9 +206,9 @@ const hasToJson = (v: object) => typeof (v as { toJSON?: unknown }).toJSON === '
 
 /**
  * The serialized payload as [before, achievement, after], or [whole] when no built achievement is
- * in it. Composed member by member (top level and credentialSubject) as JSON.stringify would
- * write them. A toJSON method anywhere on that path (JSON.stringify calls it with the member's
- * name) sends the payload to JSON.stringify whole.
+ * the last member of its credentialSubject. Composed member by member as JSON.stringify would
+ * write them. A toJSON method on the payload or a member (JSON.stringify calls it with the
+ * member's name) sends the payload to JSON.stringify whole.
  */
 function payloadParts(payload: Record<string, unknown>): [string] | [string, string, string] {
   if (hasToJson(payload)) return [JSON.stringify(payload)];
@@ -220,41 +220,20 @@ function payloadParts(payload: Record<string, unknown>): [string] | [string, str
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const v = payload[k];
-    if (k === 'credentialSubject' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      if (hasToJson(v)) return [JSON.stringify(payload)];
+    if (k === 'credentialSubject' && v !== null && typeof v === 'object' && !Array.isArray(v) && !hasToJson(v)) {
       const subject = v as Record<string, unknown>;
       const subjectKeys = Object.keys(subject);
-      const lastKey = subjectKeys[subjectKeys.length - 1];
-      const lastText = lastKey === 'achievement' ? achievementText(subject.achievement) : undefined;
-      if (lastText !== undefined) {
-        // The built achievement comes last (as buildCredential puts it): the learner's members
+      const text = subjectKeys[subjectKeys.length - 1] === 'achievement' ? achievementText(subject.achievement) : undefined;
+      if (text !== undefined) {
+        // The built achievement comes last (buildCredential puts it there): the learner's members
         // are one JSON.stringify call, the achievement's text follows.
         const rest = JSON.stringify(copyOwnButLast(subject, subjectKeys));
         s += (n++ ? ',' : '') + '"credentialSubject":' + rest.slice(0, -1) + (rest.length > 2 ? ',' : '') + '"achievement":';
         head = s;
-        achievement = lastText;
+        achievement = text;
         s = '}';
         continue;
       }
-      s += (n++ ? ',' : '') + '"credentialSubject":{';
-      let m = 0;
-      for (let j = 0; j < subjectKeys.length; j++) {
-        const sk = subjectKeys[j]!;
-        const sv = subject[sk];
-        const text = sk === 'achievement' ? achievementText(sv) : undefined;
-        if (text !== undefined) {
-          s += (m++ ? ',' : '') + '"achievement":';
-          head = s;
-          achievement = text;
-          s = '';
-          continue;
-        }
-        const t = memberText(sv);
-        if (t === null) return [JSON.stringify(payload)];
-        if (t !== undefined) s += (m++ ? ',' : '') + quoted(sk) + ':' + t;
-      }
-      s += '}';
-      continue;
     }
     const t = memberText(v);
     if (t === null) return [JSON.stringify(payload)];

@@ -81,6 +81,13 @@ interface SplitSchema {
   valid: LRUCache<string, boolean>;
 }
 
+/** `validate(part.node)`, remembered per content (the part's JSON text). */
+function validOnce(valid: LRUCache<string, boolean>, validate: ValidateFunction, part: KnownPart): boolean {
+  let verdict = valid.get(part.key);
+  if (verdict === undefined) valid.set(part.key, (verdict = validate(part.node)));
+  return verdict;
+}
+
 const split = (full: ValidateFunction, rest: ValidateFunction, achievement: ValidateFunction): SplitSchema => ({ full, rest, achievement, valid: new LRUCache<string, boolean>({ max: 512 }) });
 
 /**
@@ -90,9 +97,7 @@ const split = (full: ValidateFunction, rest: ValidateFunction, achievement: Vali
  */
 function validateSplit(schema: SplitSchema, doc: unknown, achievement: KnownPart | undefined): Problem[] {
   if (achievement && (doc as { credentialSubject?: { achievement?: unknown } }).credentialSubject?.achievement === achievement.node) {
-    let valid = schema.valid.get(achievement.key);
-    if (valid === undefined) schema.valid.set(achievement.key, (valid = schema.achievement(achievement.node)));
-    if (valid && schema.rest(doc)) return [];
+    if (validOnce(schema.valid, schema.achievement, achievement) && schema.rest(doc)) return [];
   }
   if (schema.full(doc)) return [];
   return toProblems(schema.full.errors ?? []);
@@ -157,13 +162,9 @@ function sharedValid(doc: Record<string, unknown>, parts: readonly KnownPart[], 
   for (const m of members) {
     const part = parts.find((p) => p.node === doc[m.member]);
     if (part === undefined) return false;
-    let valid = m.valid.get(part.key);
-    if (valid === undefined) m.valid.set(part.key, (valid = m.validate(part.node)));
-    if (!valid) return false;
+    if (!validOnce(m.valid, m.validate, part)) return false;
   }
-  let valid = achievementCredential.valid.get(achievement.key);
-  if (valid === undefined) achievementCredential.valid.set(achievement.key, (valid = achievementCredential.achievement(achievement.node)));
-  return valid && learnerOnly(doc);
+  return validOnce(achievementCredential.valid, achievementCredential.achievement, achievement) && learnerOnly(doc);
 }
 
 /** An extension schema, split like the OB 3.0 one when it constrains the subject's achievement. */
