@@ -9,7 +9,8 @@
  *   IN-NCRF-CREDIT-HOURS for 150 notional hours, fix it, save as version 1; upload a cohort CSV
  *   (30 good rows, 2 bad), see the 2 invalid rows with their line numbers, start it, watch it
  *   reach 30/30, download the manifest; search the credentials, revoke one with a reason; sign
- *   out (a reload shows the sign-in form). No console errors (CSP violations) on the page.
+ *   out (a reload shows the sign-in form). A service with nothing in it yet: the cohort form and
+ *   batch list say what to do first. No console errors (CSP violations, failed requests) on the page.
  *
  * Screenshots of each step go to test-artifacts/console/.
  */
@@ -440,7 +441,44 @@ describe.skipIf(!HAS_CHROMIUM)(SUITE, () => {
     await page.locator('#mc-signin').waitFor({ state: 'visible' });
   });
 
-  it('the page reported no errors (no CSP violations, no uncaught exceptions)', () => {
+  it('on a service with nothing in it yet, the cohort form and the batch list say what to do first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-console-empty-'));
+    const port = await freePort();
+    const emptyBase = `http://127.0.0.1:${port}`;
+    const empty = await startService(loadConfig({ PORT: String(port), HOST: '127.0.0.1', BASE_URL: emptyBase, DATA_DIR: dir, LOG_LEVEL: 'silent' }), { storage: await openSqliteStorage(join(dir, 'db.sqlite')) });
+    try {
+      await page.goto(`${emptyBase}/console`);
+      await page.fill('#mc-token', empty.bootstrapToken!);
+      await page.click('#mc-signin-submit');
+      await page.locator('#mc-app').waitFor({ state: 'visible' });
+      await page.click('#tab-cohorts');
+      await page.locator('#batch-list tbody tr.empty').waitFor();
+      expect(await page.textContent('#batch-list tbody')).toBe('No batches yet: upload a cohort file above.');
+      expect(await page.locator('#cohort-achievement option').allTextContents()).toEqual(['No achievements yet: define one under Achievements']);
+      expect(await page.inputValue('#cohort-achievement')).toBe('');
+      await page.click('#cohort-upload');
+      await expect.poll(() => page.textContent('#cohort-error')).toMatch(/Choose an achievement first/);
+      await shot('13-empty-service');
+      await page.click('#mc-signout');
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it('every page links the site icon, which the service serves', async () => {
+    for (const path of ['/console', '/verify']) {
+      const html = await (await fetch(`${base}${path}`)).text();
+      expect(html).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+    }
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      expect(await res.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    }
+  });
+
+  it('the page reported no errors (no CSP violations, no uncaught exceptions, no failed requests, not even /favicon.ico)', () => {
     expect(problems).toEqual([]);
   });
 });

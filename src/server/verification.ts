@@ -2,6 +2,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { existsSync, readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { VERIFY_CSS } from '../web/assets.js';
+import { FAVICON_SVG } from '../web/icon.js';
 import { verificationPage, verifyFormPage } from '../web/pages.js';
 import { issuerIdOf } from '../verifier/checks/claims.js';
 import { verdictOf } from '../web/render.js';
@@ -61,6 +62,8 @@ export function verificationRouter(deps: VerificationDeps): express.Router {
       );
     }),
   );
+  // One icon for the pages (linked as /favicon.svg) and for what the browser asks of its own accord.
+  r.get(['/favicon.svg', '/favicon.ico'], (_req, res) => void res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG));
   r.get('/assets/verify.css', (_req, res) => void res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(VERIFY_CSS));
   r.get('/assets/:file', (req, res, next) => {
     const file = String(req.params.file);

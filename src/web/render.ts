@@ -3,6 +3,7 @@
  * renders pages with them and the browser bundle renders pasted credentials with the same code.
  */
 import type { CheckResult, VerificationReport } from '../verifier/report.js';
+import { FAVICON_LINK } from './icon.js';
 
 export type Verdict = 'verified' | 'not-verified' | 'could-not-check';
 
@@ -186,7 +187,7 @@ ${opts.downloads?.length ? `<p class="downloads">Download: ${opts.downloads.map(
 export function renderPage(title: string, body: string, scripts: string[] = []): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/verify.css"></head>
+<title>${escapeHtml(title)}</title>${FAVICON_LINK}<link rel="stylesheet" href="/assets/verify.css"></head>
 <body><main>${body}</main>
 <footer><p>Verified by <a href="/verify">microcred</a>. <a href="/verify">Verify another credential</a>.</p></footer>
 ${scripts.map((s) => `<script src="${escapeHtml(s)}" defer></script>`).join('\n')}

@@ -554,7 +554,9 @@ async function loadAchievements(selectId?: string): Promise<void> {
     const select = $<HTMLSelectElement>(selectIdName);
     const keep = select.value;
     const opts = achievements.map((a) => el('option', { value: a.id }, `${String(a.achievement.name ?? a.id)} (${a.id}, v${a.version})`));
-    select.replaceChildren(...(selectIdName === 'cred-achievement' ? [el('option', { value: '' }, 'any')] : []), ...opts);
+    // The cohort form names the missing step instead of showing an empty list.
+    const first = selectIdName === 'cred-achievement' ? [el('option', { value: '' }, 'any')] : opts.length === 0 ? [el('option', { value: '' }, 'No achievements yet: define one under Achievements')] : [];
+    select.replaceChildren(...first, ...opts);
     if (Array.from(select.options).some((o) => o.value === (selectId ?? keep))) select.value = selectId ?? keep;
   }
 }
@@ -875,6 +877,10 @@ async function loadBatches(): Promise<void> {
   const body = $('batch-list').querySelector('tbody')!;
   try {
     const page = await callJson<{ items: Batch[]; total: number }>('/api/v1/batches?limit=10');
+    if (page.items.length === 0) {
+      body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '8' }, 'No batches yet: upload a cohort file above.')));
+      return;
+    }
     body.replaceChildren(
       ...page.items.map((b) =>
         el(

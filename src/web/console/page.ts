@@ -7,6 +7,7 @@
  * Element ids here are the contract with the script.
  */
 import { escapeHtml } from '../render.js';
+import { FAVICON_LINK } from '../icon.js';
 
 /** Choices offered by the form, taken from the extension's JSON Schema and the profiles. */
 export interface ConsoleFieldOptions {
@@ -169,7 +170,7 @@ export function consolePage(o: ConsolePageOptions): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Registrar console — ${escapeHtml(o.issuerName)}</title>
-<link rel="stylesheet" href="/assets/verify.css"><link rel="stylesheet" href="/assets/console.css"></head>
+${FAVICON_LINK}<link rel="stylesheet" href="/assets/verify.css"><link rel="stylesheet" href="/assets/console.css"></head>
 <body class="console">
 <header class="console-header">
 <div><p class="brand">microcred</p><h1>Registrar console</h1><p class="muted">${escapeHtml(o.issuerName)}</p></div>
