@@ -216,6 +216,20 @@ async function batch(kind: 'sqlite' | 'postgres', n: number) {
     }
     const secs = (t2 - t0) / 1000;
     rows.push({ name: `batch ${n.toLocaleString('en')} rows into ${kind} (validate ${((t1 - t0) / 1000).toFixed(1)} s + issue ${((t2 - t1) / 1000).toFixed(1)} s = ${secs.toFixed(1)} s)`, opsPerSec: n / secs, note: kind === 'sqlite' ? `target: under 20 s (${secs < 20 ? 'met' : 'NOT met'})` : 'no target' });
+    // The console's learner search reads every credential row (it matches inside the text): its latency on this table.
+    const who = n - 1;
+    const searches = [`Learner ${who}`, `l${who}@student.example.in`].map((typed) => ({ typed, filter: issuing.learnerFilter(typed) }));
+    const times: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      for (const { typed, filter } of searches) {
+        const ts = performance.now();
+        const page = await storage.listCredentials({ learner: filter, limit: 50, offset: 0 });
+        times.push(performance.now() - ts);
+        if (page.total !== 1) throw new Error(`learner search for ${typed} found ${page.total} credentials, not 1`);
+      }
+    }
+    const ms = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+    rows.push({ name: `learner search over ${n.toLocaleString('en')} credentials in ${kind} (name part or exact email; median ${ms.toFixed(0)} ms)`, opsPerSec: 1000 / ms, note: 'full scan of the credentials table, no target' });
   } finally {
     await storage.close();
     // A 100,000-row database is about 1 GB: never leave it behind.

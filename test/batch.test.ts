@@ -16,6 +16,7 @@ import { IssuingService } from '../src/service/issuing.js';
 import { REPO, offlineFetcher } from './helpers/tokens.js';
 import { freePort, PG_URL, requirePostgres, scratchSchema } from './helpers/net.js';
 import { decodeQrPng } from './helpers/qr.js';
+import { exampleParts } from './helpers/service.js';
 import { unbakePng, unbakeSvg } from '../src/baking/index.js';
 
 const CLI = join(REPO, 'dist/cli/main.js');
@@ -274,6 +275,36 @@ async function apiSuite(name: string, makeStorage: () => Promise<{ storage: Stor
       expect(await svc.storage.countCredentials()).toBe(500);
       const list = await svc.storage.listCredentials({ limit: 1000, offset: 0 });
       expect(new Set(list.items.map((c) => `${c.statusListId}#${c.statusIndex}`)).size).toBe(500);
+    });
+
+    it('a registrar finds a learner credential by part of the name, or by an exact identifier in any case and spacing; the list shows the name, never the email', async () => {
+      const find = async (learner: string) => {
+        const res = await fetch(`${base}/api/v1/credentials?${new URLSearchParams({ learner, limit: '100' })}`, { headers: auth() });
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        expect(text).not.toMatch(/@student\.example\.in|1000000000\d\d/);
+        return (JSON.parse(text) as { items: Array<{ learner: string | null }>; total: number });
+      };
+      const byName = await find('learner 42');
+      expect(byName.items.map((c) => c.learner).sort()).toEqual(['Learner 42', ...Array.from({ length: 10 }, (_, i) => `Learner 42${i}`)].sort());
+      expect(byName.total).toBe(11);
+      expect((await find('LEARNER42@Student.Example.in')).items.map((c) => c.learner)).toEqual(['Learner 42']);
+      expect((await find(' 1000 0000 0042 ')).items.map((c) => c.learner)).toEqual(['Learner 42']);
+      expect((await find('learner42@student')).total).toBe(0);
+      expect((await find('100000000042x')).total).toBe(0);
+      // Issued one at a time through the API: the email finds it; it shows no name (the request gave none in the clear).
+      const { issue } = exampleParts();
+      const one = await fetch(`${base}/api/v1/credentials`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ ...issue, achievementId: 'data-ethics-101' }) });
+      expect(one.status).toBe(201);
+      const id = ((await one.json()) as { id: string }).id;
+      const found = await fetch(`${base}/api/v1/credentials?learner=${encodeURIComponent('Priya.Sharma@student.example.in')}`, { headers: auth() });
+      expect(((await found.json()) as { items: Array<{ id: string; learner: unknown }> }).items).toEqual([expect.objectContaining({ id, learner: null })]);
+      for (const bad of ['', '   ', 'x'.repeat(201)]) {
+        const res = await fetch(`${base}/api/v1/credentials?${new URLSearchParams({ learner: bad })}`, { headers: auth() });
+        expect(res.status).toBe(400);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(((await res.json()) as { code: string }).code).toBe('MC_REQUEST_INVALID');
+      }
     });
 
     it('refuses a cohort file with unknown columns, and needs a token', async () => {

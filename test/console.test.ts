@@ -8,7 +8,8 @@
  *   example achievement through the JSON editor and the form, see the live lint flag
  *   IN-NCRF-CREDIT-HOURS for 150 notional hours, fix it, save as version 1; upload a cohort CSV
  *   (30 good rows, 2 bad), see the 2 invalid rows with their line numbers, start it, watch it
- *   reach 30/30, download the manifest; search the credentials, revoke one with a reason; sign
+ *   reach 30/30, download the manifest; search the credentials (by learner name and exact email
+ *   too), revoke one with a reason; sign
  *   out (a reload shows the sign-in form). A service with nothing in it yet: the cohort form and
  *   batch list say what to do first. No console errors (CSP violations, failed requests) on the page.
  *
@@ -346,6 +347,20 @@ describe.skipIf(!HAS_CHROMIUM)(SUITE, () => {
     await page.click('#cred-submit');
     await page.locator('#cred-summary[data-total="0"]').waitFor();
     await page.selectOption('#cred-state', '');
+    await page.click('#cred-submit');
+    await page.locator('#cred-summary[data-total="30"]').waitFor();
+    // Each row names its learner; a registrar finds one by part of the name or by the exact email.
+    expect((await page.locator('#cred-table td[data-role="learner"]').allTextContents()).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `Learner ${i}`).sort());
+    await page.fill('#cred-learner', 'learner 2');
+    await page.click('#cred-submit');
+    await page.locator('#cred-summary[data-total="11"]').waitFor();
+    expect((await page.locator('#cred-table td[data-role="learner"]').allTextContents()).sort()).toEqual(['Learner 2', ...Array.from({ length: 10 }, (_, i) => `Learner 2${i}`)].sort());
+    await page.fill('#cred-learner', 'Learner17@Student.Example.in');
+    await page.click('#cred-submit');
+    await page.locator('#cred-summary[data-total="1"]').waitFor();
+    expect(await page.locator('#cred-table td[data-role="learner"]').allTextContents()).toEqual(['Learner 17']);
+    await shot('08-credentials-by-learner');
+    await page.fill('#cred-learner', '');
     await page.click('#cred-submit');
     await page.locator('#cred-summary[data-total="30"]').waitFor();
     await shot('08-credentials');

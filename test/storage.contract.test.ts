@@ -192,6 +192,7 @@ function makeCredential(list: StatusList, overrides: Partial<StoredCredential> =
     issuedAt: at(0),
     idempotencyKey: null,
     requestHash: null,
+    learner: null,
     ...overrides,
   };
 }
@@ -367,16 +368,37 @@ function storageContract(name: string, makeBackend: () => Backend): void {
           `INSERT INTO oid4vci_offers (id, lookup_hash, code_hash, tx_code_hash, credential_id, configuration_id, state, attempts, created_at, expires_at, created_by)
            VALUES ('offer-v3', 'lookup-v3', 'code-v3', NULL, ${sql(c.id)}, 'OpenBadgeCredential_jwt', 'pending', 0, '${at(0)}', '${at(60)}', 'cli')`,
         );
+        // Two credentials issued by a batch: migration 6 gives them the names their rows show in the
+        // clear (not a hashed one, not the email); a row whose identifier is no list gives none.
+        const fromBatch = makeCredential(list, { statusIndex: 8 });
+        const oddRow = makeCredential(list, { statusIndex: 9 });
+        await db.exec(
+          `INSERT INTO credentials (id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash)
+           VALUES (${sql(fromBatch.id)}, 'course', 1, ${sql(fromBatch.jwt)}, ${sql(JSON.stringify(fromBatch.credential))}, 'list-v3', 8, 'active', NULL, '${fromBatch.issuedAt}', NULL, NULL)`,
+        );
+        await db.exec(
+          `INSERT INTO credentials (id, achievement_id, achievement_version, jwt, credential, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash)
+           VALUES (${sql(oddRow.id)}, 'course', 1, ${sql(oddRow.jwt)}, ${sql(JSON.stringify(oddRow.credential))}, 'list-v3', 9, 'active', NULL, '${oddRow.issuedAt}', NULL, NULL)`,
+        );
+        await db.exec(`INSERT INTO batches (id, achievement_id, achievement_version, state, source, created_by, created_at) VALUES ('batch-v3', 'course', 1, 'done', 'cohort.csv', 'cli', '${at(0)}')`);
+        const body = { credentialSubject: { identifier: [{ identityType: 'name', identifier: 'Asha Rao', hashed: false }, { identityType: 'emailAddress', identifier: 'asha@example.edu' }, { identityType: 'name', identifier: 'Secret Name' }, 'odd'] } };
+        await db.exec(
+          `INSERT INTO batch_rows (batch_id, line, learner, body, idempotency_key, state, credential_id, problems)
+           VALUES ('batch-v3', 2, 'Asha Rao', ${sql(JSON.stringify(body))}, 'batch:asha', 'issued', ${sql(fromBatch.id)}, NULL),
+                  ('batch-v3', 3, 'line 3', ${sql(JSON.stringify({ credentialSubject: { identifier: { identityType: 'name', identifier: 'Not A List', hashed: false } } }))}, 'batch:odd', 'issued', ${sql(oddRow.id)}, NULL)`,
+        );
 
         await s.migrate();
         expect(await db.migrationRows()).toEqual(expectedRows);
         expect(await s.getCredential(c.id)).toEqual(c);
+        expect(await s.getCredential(fromBatch.id)).toEqual({ ...fromBatch, learner: 'Asha Rao' });
+        expect(await s.getCredential(oddRow.id)).toEqual(oddRow);
         expect(await s.findCredentialByIdempotencyKey('idem-v3')).toEqual(c);
         expect((await s.getOffer('offer-v3'))?.credentialId).toBe(c.id);
         await expect(db.exec('SELECT credential FROM credentials')).rejects.toThrow(/credential/);
         // New credentials go in without the column, next to the migrated one.
         const { credential: next } = await issueWithRetry(s, list);
-        expect(await s.listCredentials({ limit: 10, offset: 0 })).toEqual({ items: expect.arrayContaining([c, next]), total: 2 });
+        expect(await s.listCredentials({ limit: 10, offset: 0 })).toEqual({ items: expect.arrayContaining([c, next, oddRow, { ...fromBatch, learner: 'Asha Rao' }]), total: 4 });
       });
 
       it('refuses a database migrated by a newer build', async () => {
@@ -879,6 +901,42 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         await expect(s.listCredentials({ limit: -1, offset: 0 })).rejects.toThrow(RangeError);
         await expect(s.listCredentials({ since: 'yesterday', limit: 1, offset: 0 })).rejects.toThrow(RangeError);
       });
+
+      it('listCredentials finds credentials by learner: any part of the name in any case, or an exact search token; % and _ are plain characters; the tokens are never read back', async () => {
+        const { s, list } = await withList();
+        const learners: Array<[string | null, string | null]> = [
+          ['Asha Rao', 'tokAsha tokAshaEmail'],
+          ['Ben Okafor', 'tokBen'],
+          ['100% Attendance_Award', ''],
+          ['Zoë Ñúñez', null],
+          [null, 'tok_x-1'],
+        ];
+        const made: StoredCredential[] = [];
+        for (const [i, [learner, learnerKeys]] of learners.entries()) {
+          const c = makeCredential(list, { statusIndex: i, issuedAt: at(i), learner });
+          await s.insertCredential({ ...c, learnerKeys }, issuedEvent(c));
+          made.push(c);
+        }
+        const found = async (text: string, key = 'no-such-token') => (await s.listCredentials({ learner: { text, key }, limit: 10, offset: 0 })).items.map((c) => made.findIndex((m) => m.id === c.id));
+        for (const m of made) expect(await s.getCredential(m.id)).toEqual(m);
+        expect(await found('asha')).toEqual([0]);
+        expect(await found('RAO')).toEqual([0]);
+        expect(await found('Rao Asha')).toEqual([]);
+        expect(await found('o')).toEqual([3, 1, 0]);
+        expect(await found('%')).toEqual([2]);
+        expect(await found('_')).toEqual([2]);
+        expect(await found('0%_A')).toEqual([]);
+        expect(await found('0% a')).toEqual([2]);
+        expect(await found('Ñúñez')).toEqual([3]);
+        expect(await found('\\')).toEqual([]);
+        // A token finds its credential, named or not; its own _ and - are plain characters.
+        expect(await found('nobody', 'tokAshaEmail')).toEqual([0]);
+        expect(await found('nobody', 'tok_x-1')).toEqual([4]);
+        expect(await found('nobody', 'tokax-1')).toEqual([]);
+        expect(await found('Ben', 'tokAsha')).toEqual([1, 0]);
+        expect(await s.listCredentials({ learner: { text: 'a', key: 'tok_x-1' }, limit: 2, offset: 1 })).toEqual({ items: [made[2], made[1]], total: 4 });
+        expect((await s.listCredentials({ learner: { text: 'a', key: 'x' }, achievementId: 'none', limit: 10, offset: 0 })).total).toBe(0);
+      });
     });
 
     describe('batch jobs', () => {
@@ -903,8 +961,8 @@ function storageContract(name: string, makeBackend: () => Backend): void {
       }
 
       const signed = (row: Pick<StoredBatchRow, 'line' | 'idempotencyKey'>, statusIndex: number): { credential: StoredCredential; item: BatchCredential } => {
-        const credential = makeCredential({ id: 'unused', size: LIST_SIZE, createdAt: at(0) }, { statusIndex, idempotencyKey: row.idempotencyKey, issuedAt: at(5) });
-        return { credential, item: { line: row.line, id: credential.id, jwt: credential.jwt, statusIndex, idempotencyKey: row.idempotencyKey } };
+        const credential = makeCredential({ id: 'unused', size: LIST_SIZE, createdAt: at(0) }, { statusIndex, idempotencyKey: row.idempotencyKey, issuedAt: at(5), learner: `Learner ${row.line}` });
+        return { credential, item: { line: row.line, id: credential.id, jwt: credential.jwt, statusIndex, idempotencyKey: row.idempotencyKey, learner: `Learner ${row.line}`, learnerKeys: `token-${row.line}` } };
       };
 
       it('stores a batch with its rows; pending rows page by line; counts are by state', async () => {
@@ -919,7 +977,7 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         expect((await s.listBatches(10, 0)).items.map((b) => b.id)).toEqual([batchId]);
       });
 
-      it('commitBatchCredentials stores a chunk: the credentials (JSON read from the JWT), the rows marked issued, one audit event each', async () => {
+      it('commitBatchCredentials stores a chunk: the credentials (JSON read from the JWT) with their rows\' learners, the rows marked issued, one audit event each', async () => {
         const { s, list, batchId, rows } = await withBatch();
         const pending = await s.pendingBatchRows(batchId, 10);
         const made = pending.map((r, i) => signed(r, 100 + i));
@@ -933,6 +991,9 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         const audit = (await s.listAudit(100, 0)).items.filter((e) => e.action === 'credential.issued');
         expect(audit).toEqual(made.map((m) => ({ seq: expect.any(Number), at: at(5), actor: 'cli', action: 'credential.issued', target: m.item.id, detail: { achievementId: 'course', version: 1, batchId, line: m.item.line } })));
         expect(await s.pendingBatchRows(batchId, 10)).toEqual([]);
+        // Each credential is found by its learner's name or search token.
+        expect((await s.listCredentials({ learner: { text: 'learner 4', key: 'none' }, limit: 10, offset: 0 })).items).toEqual([{ ...made[1]!.credential, statusListId: list.id }]);
+        expect((await s.listCredentials({ learner: { text: 'nobody', key: 'token-6' }, limit: 10, offset: 0 })).items.map((c) => c.id)).toEqual([made[3]!.item.id]);
       });
 
       it('a taken status index is a retry (the row stays pending); a learner issued before is existing (the row points at that credential)', async () => {

@@ -9,6 +9,7 @@ import type { BatchCredential, CredentialPart, PendingBatchRow, StatusList, Stor
 import { parseCohort, rowIdempotencyKey, type CohortRow } from './rows.js';
 import type { Problem } from '../errors.js';
 import type { TaskResult, WorkerSetup, WorkerTask } from './worker.js';
+import type { LearnerRecord } from '../service/learner.js';
 
 export interface BatchDeps {
   storage: Storage;
@@ -67,14 +68,15 @@ function workerExecArgv(): string[] {
 
 async function setupFor(deps: BatchDeps, achievement: Record<string, unknown>, withKey: boolean): Promise<WorkerSetup> {
   const key = withKey ? await deps.keyring.activePrivateKeyForWorkers() : null;
-  return { privateJwk: key?.privateJwk ?? null, kid: key?.kid ?? '', issuerId: deps.config.issuerId, issuerProfile: deps.issuing.issuerProfile(), achievement };
+  return { privateJwk: key?.privateJwk ?? null, kid: key?.kid ?? '', issuerId: deps.config.issuerId, issuerProfile: deps.issuing.issuerProfile(), achievement, learnerKey: withKey ? deps.keyring.learnerSearchKey() : null };
 }
 
 /** The rows' outcomes, in task order and within a task in row order. */
 interface Outcomes {
-  /** Lines of the rows that passed, and (after 'issue') their JWTs, index for index. */
+  /** Lines of the rows that passed, and (after 'issue') their JWTs and learners, index for index. */
   lines: number[];
   jwts: string[];
+  learners: LearnerRecord[];
   /** The shared parts packed JWTs name, by hash. */
   parts: Map<string, CredentialPart>;
   failed: Map<number, Problem[]>;
@@ -82,11 +84,12 @@ interface Outcomes {
 
 async function runTasks(p: Piscina, tasks: WorkerTask[]): Promise<Outcomes> {
   const results = await Promise.all(tasks.map((t) => p.run(t) as Promise<TaskResult>));
-  const out: Outcomes = { lines: [], jwts: [], parts: new Map(), failed: new Map() };
+  const out: Outcomes = { lines: [], jwts: [], learners: [], parts: new Map(), failed: new Map() };
   for (const r of results) {
     for (const line of r.lines) out.lines.push(line);
     // split() gives slices of the one string received, not copies.
     if (r.jwts !== '') for (const jwt of r.jwts.split('\n')) out.jwts.push(jwt);
+    for (const l of r.learners) out.learners.push(l);
     for (const p of r.parts) out.parts.set(p.hash, p);
     for (const f of r.failed) out.failed.set(f.line, f.problems);
   }
@@ -227,10 +230,11 @@ export async function runBatchJob(deps: BatchDeps, batchId: string, options: { a
         // Outcomes come in planned order; a row missing from the signed ones failed (validated
         // earlier, so e.g. a changed key) and stays pending.
         if (results.lines[j] !== x.row.line) continue;
-        credentials.push({ line: x.row.line, id: x.id, jwt: results.jwts[j]!, statusIndex: x.index, idempotencyKey: x.row.idempotencyKey });
+        const learner = results.learners[j]!;
+        credentials.push({ line: x.row.line, id: x.id, jwt: results.jwts[j]!, statusIndex: x.index, idempotencyKey: x.row.idempotencyKey, learner: learner.name, learnerKeys: learner.keys });
         j++;
       }
-      if (j !== results.lines.length || results.jwts.length !== j) throw new Error(`batch ${batchId}: the workers' answer does not match the chunk`);
+      if (j !== results.lines.length || results.jwts.length !== j || results.learners.length !== j) throw new Error(`batch ${batchId}: the workers' answer does not match the chunk`);
       if (credentials.length === 0) throw new Error(`batch ${batchId}: no row of the chunk could be signed (${JSON.stringify([...results.failed][0])})`);
       const committed = await deps.storage.commitBatchCredentials(batchId, { achievementId: batch.achievementId, achievementVersion: batch.achievementVersion, statusListId: current.listId, issuedAt: current.now.toISOString(), credentials, parts: [...results.parts.values()] }, options.actor);
       const stored = committed.filter((c) => c.outcome !== 'retry').length;

@@ -15,6 +15,7 @@ import type { PrivateJwk } from '../issuer/keys/generate.js';
 import { statusEntries } from '../issuer/status-list.js';
 import { MicrocredError, type Problem } from '../errors.js';
 import { copyOwn } from '../lib/copy.js';
+import { learnerRecord, type LearnerRecord } from '../service/learner.js';
 
 export interface WorkerSetup {
   privateJwk: PrivateJwk | null;
@@ -22,6 +23,8 @@ export interface WorkerSetup {
   issuerId: string;
   issuerProfile: Record<string, unknown>;
   achievement: Record<string, unknown>;
+  /** The key of the learner search tokens (service/learner.ts); null for a pool that only lints. */
+  learnerKey: Uint8Array | null;
 }
 
 export type WorkerTask =
@@ -35,7 +38,7 @@ export type WorkerTask =
  * thread stores it as it comes, and the credential JSON is its payload, so nothing else is
  * cloned back.
  */
-export type RowResult = { line: number; ok: true; jwt: string } | { line: number; ok: false; problems: Problem[] };
+export type RowResult = { line: number; ok: true; jwt: string; learner?: LearnerRecord } | { line: number; ok: false; problems: Problem[] };
 
 /**
  * A task's results as sent back: the JWTs of the signed rows joined into one string (compact JWS
@@ -49,11 +52,13 @@ export interface TaskResult {
   jwts: string;
   /** The shared parts the packed JWTs name. */
   parts: CredentialPart[];
+  /** Who each signed row is for (its name in the clear and search tokens), in the same order (empty after 'lint'). */
+  learners: LearnerRecord[];
   failed: Array<{ line: number; problems: Problem[] }>;
 }
 
 export default async function run(task: WorkerTask): Promise<TaskResult> {
-  const out: TaskResult = { lines: [], jwts: '', parts: [], failed: [] };
+  const out: TaskResult = { lines: [], jwts: '', parts: [], learners: [], failed: [] };
   const jwts: string[] = [];
   // Tasks of one worker interleave (they await), so each collects its own parts.
   const parts = new Map<string, CredentialPart>();
@@ -63,7 +68,10 @@ export default async function run(task: WorkerTask): Promise<TaskResult> {
       continue;
     }
     out.lines.push(r.line);
-    if (task.kind === 'issue') jwts.push(r.jwt);
+    if (task.kind === 'issue') {
+      jwts.push(r.jwt);
+      out.learners.push(r.learner ?? { name: null, keys: '' });
+    }
   }
   out.jwts = jwts.join('\n');
   out.parts = [...parts.values()];
@@ -73,6 +81,7 @@ export default async function run(task: WorkerTask): Promise<TaskResult> {
 const setup = workerData as WorkerSetup;
 const PLACEHOLDER_ID = 'urn:uuid:00000000-0000-4000-8000-000000000000';
 const signer = setup?.privateJwk ? createLocalSigner(setup.privateJwk, setup.kid) : null;
+const learnerKey = setup?.learnerKey ?? null;
 // Every row carries the same achievement: built once per worker, not once per row.
 const achievement = setup ? prepareAchievement(setup.achievement) : undefined;
 
@@ -112,27 +121,28 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
     }
     return out;
   }
-  if (!signer) throw new Error('this worker pool has no signing key');
+  if (!signer || !learnerKey) throw new Error('this worker pool has no signing key');
   // Every row is built and checked first, then the task's rows are signed in a run of their own:
   // a signature between two rows' checks costs more than one in a run (see issuer/issue-many.ts).
   const slots: RowResult[] = new Array(task.rows.length);
-  const ready: Array<{ at: number; line: number; unsigned: UnsignedJwt }> = [];
+  const ready: Array<{ at: number; line: number; unsigned: UnsignedJwt; learner: LearnerRecord }> = [];
   for (let at = 0; at < task.rows.length; at++) {
     const row = task.rows[at]!;
     try {
       // The row passed the full pipeline (schema, JSON-LD terms, quality benchmarks) in this very
       // shape when the batch was validated; only the id, status index and date differ now. The
       // verifier's structural checks still run on the final credential before it is signed.
-      const credential = buildCredential(requestFor(JSON.parse(row.bodyJson) as Record<string, unknown>, row.id, statusEntries(task.listBase, row.index)), { issuerId: setup.issuerId, now });
+      const body = JSON.parse(row.bodyJson) as Record<string, unknown>;
+      const credential = buildCredential(requestFor(body, row.id, statusEntries(task.listBase, row.index)), { issuerId: setup.issuerId, now });
       const problems = checkBuiltCredential(credential, signer);
       if (problems.length) slots[at] = { line: row.line, ok: false, problems };
-      else ready.push({ at, line: row.line, unsigned: prepareJwt(jwtPayload(credential), signer) });
+      else ready.push({ at, line: row.line, unsigned: prepareJwt(jwtPayload(credential), signer), learner: learnerRecord(body.credentialSubject, learnerKey) });
     } catch (e) {
       if (e instanceof MicrocredError) slots[at] = { line: row.line, ok: false, problems: e.problems.length ? e.problems : [{ path: '/', message: e.message, code: e.code }] };
       else throw e;
     }
   }
-  for (const { at, line, unsigned } of ready) slots[at] = { line, ok: true, jwt: forStorage(await signPrepared(unsigned, signer), parts) };
+  for (const { at, line, unsigned, learner } of ready) slots[at] = { line, ok: true, jwt: forStorage(await signPrepared(unsigned, signer), parts), learner };
   // Outcomes go back in task order: the main thread matches them to its plan in that order.
   return slots;
 }

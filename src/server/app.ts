@@ -83,7 +83,7 @@ function requireJson(req: Request): void {
 const achievementView = (a: StoredAchievement) => ({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
 
 function summary(c: StoredCredential, issuing: IssuingService) {
-  return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.verificationUrl(c) };
+  return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, learner: c.learner, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.verificationUrl(c) };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -294,7 +294,10 @@ export function createApp(deps: AppDeps): express.Express {
       const since = req.query.since;
       if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since)))) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'since must be a date-time');
       const achievementId = typeof req.query.achievementId === 'string' ? req.query.achievementId : undefined;
-      const page = await storage.listCredentials({ limit, offset, ...(achievementId ? { achievementId } : {}), ...(state ? { state } : {}), ...(since ? { since: new Date(since as string).toISOString() } : {}) });
+      const learnerQuery = req.query.learner;
+      if (learnerQuery !== undefined && (typeof learnerQuery !== 'string' || learnerQuery.trim() === '' || learnerQuery.length > 200)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'learner must be 1 to 200 characters of a name or identifier');
+      const learner = learnerQuery === undefined ? undefined : learnerQuery.trim();
+      const page = await storage.listCredentials({ limit, offset, ...(achievementId ? { achievementId } : {}), ...(state ? { state } : {}), ...(since ? { since: new Date(since as string).toISOString() } : {}), ...(learner ? { learner: issuing.learnerFilter(learner) } : {}) });
       setPagingHeaders(req, res, page.total, limit, offset, config.baseUrl);
       res.json({ items: page.items.map((c) => summary(c, issuing)), total: page.total });
     }),

@@ -5,11 +5,12 @@ import { lintRequest } from '../issuer/lint.js';
 import type { IssuanceRequest } from '../issuer/request.js';
 import { signStatusListCredential, statusEntries, type StatusPurpose } from '../issuer/status-list.js';
 import type { RuleOutcome } from '../benchmark/types.js';
-import { StorageConflictError, type CredentialState, type Storage, type StoredAchievement, type StoredCredential } from '../storage/types.js';
+import { StorageConflictError, type CredentialFilter, type CredentialState, type LearnerFields, type Storage, type StoredAchievement, type StoredCredential } from '../storage/types.js';
 import { withoutJwtClaims } from '../storage/common.js';
 import type { ServiceConfig } from '../config/config.js';
 import type { Keyring } from './keyring.js';
 import { verificationPath } from '../web/links.js';
+import { learnerRecord, learnerToken } from './learner.js';
 
 /** Errors the HTTP layer maps to problem details; `code` is the stable problem code. */
 export class ServiceError extends Error {
@@ -144,7 +145,8 @@ export class IssuingService {
         if (e instanceof MicrocredError) throw new ServiceError(422, e.code, e.message, e.problems);
         throw e;
       }
-      const record: StoredCredential = {
+      const learner = learnerRecord(request.credentialSubject, this.keyring.learnerSearchKey());
+      const record: StoredCredential & LearnerFields = {
         id,
         achievementId: stored.id,
         achievementVersion: stored.version,
@@ -158,6 +160,8 @@ export class IssuingService {
         issuedAt: now.toISOString(),
         idempotencyKey,
         requestHash,
+        learner: learner.name,
+        learnerKeys: learner.keys,
       };
       try {
         await this.storage.insertCredential(record, { at: now.toISOString(), actor, action: 'credential.issued', target: id, detail: { achievementId: stored.id, version: stored.version } });
@@ -173,6 +177,11 @@ export class IssuingService {
       }
     }
     throw new Error('could not allocate a free status index after 20 attempts');
+  }
+
+  /** The storage filter for a learner as a registrar typed them: part of a name, or an exact identifier. */
+  learnerFilter(typed: string): NonNullable<CredentialFilter['learner']> {
+    return { text: typed, key: learnerToken(typed, this.keyring.learnerSearchKey()) };
   }
 
   private replay(earlier: StoredCredential, requestHash: string): IssueResult {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface Kek {
   encrypt(plaintext: string): string;
   decrypt(ciphertext: string): string;
+  /** A 32-byte key for another purpose (HKDF-SHA-256 with `purpose` as info), never the KEK itself. */
+  derive(purpose: string): Buffer;
 }
 
 export function createKek(key: Buffer): Kek {
@@ -27,6 +29,9 @@ export function createKek(key: Buffer): Kek {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+    derive(purpose) {
+      return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
     },
   };
 }

@@ -20,6 +20,13 @@ export class Keyring {
     private readonly baseUrl: string,
   ) {}
 
+  #learnerKey: Buffer | undefined;
+
+  /** The key of the learner search tokens (service/learner.ts): derived from the KEK, so a database copy alone cannot test a guess. */
+  learnerSearchKey(): Buffer {
+    return (this.#learnerKey ??= this.kek.derive('microcred learner search v1'));
+  }
+
   /** The `kid` of a key: a DID URL under a did:web issuer, else a fragment of the JWKS URL. */
   kidFor(keyId: string): string {
     return this.issuerId.startsWith('did:web:') ? `${this.issuerId}#${keyId}` : `${this.baseUrl}/.well-known/jwks.json#${keyId}`;

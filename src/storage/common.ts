@@ -140,6 +140,11 @@ export function withoutJwtClaims(payload: Record<string, unknown>): Record<strin
   return credential;
 }
 
+/** A LIKE pattern (escape character `\`) for values that contain `text`, its own `%` and `_` taken literally. */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /** Paging arguments: non-negative integers. */
 export function checkPaging(limit: number, offset: number): void {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);

@@ -65,13 +65,26 @@ export interface StoredCredential {
   idempotencyKey: string | null;
   /** A hash of the request body, to refuse the same idempotency key with another request. */
   requestHash: string | null;
+  /**
+   * The learner's name as the credential shows it in the clear (src/service/learner.ts), for
+   * registrars; null when it shows none.
+   */
+  learner: string | null;
+}
+
+/** Who a credential is for, as written with it (src/service/learner.ts); the keys are never read back. */
+export interface LearnerFields {
+  learner?: string | null;
+  /** Space-separated keyed-hash search tokens of the learner's identifiers. */
+  learnerKeys?: string | null;
 }
 
 /**
  * A credential as written: everything but its JSON, which is the JWT payload (see
- * StoredCredential.credential). A StoredCredential is accepted too; its `credential` is ignored.
+ * StoredCredential.credential), with the learner fields optional. A StoredCredential is accepted
+ * too; its `credential` is ignored.
  */
-export type NewCredential = Omit<StoredCredential, 'credential'>;
+export type NewCredential = Omit<StoredCredential, 'credential' | 'learner'> & LearnerFields;
 
 export interface StatusList {
   id: string;
@@ -130,8 +143,8 @@ export interface PendingBatchRow {
   bodyJson: string;
 }
 
-/** One signed row of a batch chunk (see `commitBatchCredentials`). */
-export interface BatchCredential {
+/** One signed row of a batch chunk (see `commitBatchCredentials`), with its learner fields. */
+export interface BatchCredential extends LearnerFields {
   line: number;
   /** The credential id (`urn:uuid:…`). */
   id: string;
@@ -174,6 +187,11 @@ export interface CredentialFilter {
   state?: CredentialState;
   /** ISO date-time: issued at or after. */
   since?: string;
+  /**
+   * Who it is for: a name containing `text` (case-insensitively; ASCII letters only in SQLite),
+   * or an identifier whose search token (src/service/learner.ts) is `key`.
+   */
+  learner?: { text: string; key: string };
   limit: number;
   offset: number;
 }

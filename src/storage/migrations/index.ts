@@ -20,6 +20,7 @@ import { oid4vci } from './0002_oid4vci.js';
 import { batches } from './0003_batches.js';
 import { credentialJwtOnly } from './0004_credential_jwt_only.js';
 import { credentialParts } from './0005_credential_parts.js';
+import { credentialLearner } from './0006_credential_learner.js';
 
 export interface Migration {
   /** 1, 2, 3, …: the order of application. */
@@ -32,7 +33,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, oid4vci, batches, credentialJwtOnly, credentialParts];
+export const MIGRATIONS: readonly Migration[] = [initial, oid4vci, batches, credentialJwtOnly, credentialParts, credentialLearner];
 
 /** The newest schema version this build knows. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

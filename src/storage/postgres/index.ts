@@ -15,6 +15,7 @@ import pg from 'pg';
 import {
   checkPaging,
   checkStatusIndex,
+  likeContains,
   PartCache,
   checkChunkParts,
   storedJwt,
@@ -102,6 +103,7 @@ interface CredentialRow {
   issued_at: Timestamp;
   idempotency_key: string | null;
   request_hash: string | null;
+  learner: string | null;
 }
 interface AuditRow {
   seq: string;
@@ -146,6 +148,7 @@ const toCredential = (r: CredentialRow, partText: (hash: string) => string): Sto
   issuedAt: iso(r.issued_at),
   idempotencyKey: r.idempotency_key,
   requestHash: r.request_hash,
+  learner: r.learner,
 });
 const toAudit = (r: AuditRow): AuditEvent => ({
   seq: Number(r.seq),
@@ -199,7 +202,7 @@ const toAccessToken = (r: AccessTokenRow): StoredAccessToken => ({ hash: r.hash,
 
 // The credential JSON is not a column: it is the JWT payload (see credentialFromJwt).
 const CREDENTIAL_COLUMNS =
-  'id, achievement_id, achievement_version, jwt, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
+  'id, achievement_id, achievement_version, jwt, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash, learner';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** First int4 of every advisory lock key of this service ("mcrd"). */
@@ -547,7 +550,7 @@ class PostgresStorage implements Storage {
         if (seen.rowCount) throw new StorageConflictError('idempotency', 'the idempotency key has already been used');
       }
       await client.query(
-        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}, learner_keys) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [
           c.id,
           c.achievementId,
@@ -560,6 +563,8 @@ class PostgresStorage implements Storage {
           issuedAt,
           c.idempotencyKey,
           c.requestHash,
+          c.learner ?? null,
+          c.learnerKeys || null,
         ],
       );
       await this.#appendAudit(client, audit);
@@ -591,6 +596,11 @@ class PostgresStorage implements Storage {
     if (filter.since !== undefined) {
       params.push(toIsoTimestamp(filter.since, 'since'));
       where.push(`issued_at >= $${params.length}`);
+    }
+    if (filter.learner !== undefined) {
+      // The text's own % and _ match only themselves.
+      params.push(likeContains(filter.learner.text), likeContains(filter.learner.key));
+      where.push(`(learner ILIKE $${params.length - 1} ESCAPE '\\' OR learner_keys LIKE $${params.length} ESCAPE '\\')`);
     }
     const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const rows = await this.#query<CredentialRow & { total: string }>(
@@ -847,11 +857,11 @@ class PostgresStorage implements Storage {
       if (jwts.some((j) => j.includes('\n'))) throw new RangeError('a batch credential JWT contains a line break: neither a compact JWS nor its packed form');
       const inserted = (
         await c.query<{ id: string }>(
-          `INSERT INTO credentials (${CREDENTIAL_COLUMNS})
-           SELECT t.id, $1::text, $2::int, t.jwt, $3::text, t.idx, 'active', NULL, $4::timestamptz, t.key, NULL
-           FROM unnest($5::text[], $6::int[], $7::text[], string_to_array($8::text, E'\\n')) AS t(id, idx, key, jwt)
+          `INSERT INTO credentials (${CREDENTIAL_COLUMNS}, learner_keys)
+           SELECT t.id, $1::text, $2::int, t.jwt, $3::text, t.idx, 'active', NULL, $4::timestamptz, t.key, NULL, t.learner, t.learner_keys
+           FROM unnest($5::text[], $6::int[], $7::text[], string_to_array($8::text, E'\\n'), $9::text[], $10::text[]) AS t(id, idx, key, jwt, learner, learner_keys)
            ON CONFLICT DO NOTHING RETURNING id`,
-          [chunk.achievementId, chunk.achievementVersion, chunk.statusListId, issuedAt, ids, indexes, keys, jwts.join('\n')],
+          [chunk.achievementId, chunk.achievementVersion, chunk.statusListId, issuedAt, ids, indexes, keys, jwts.join('\n'), rows.map((r) => r.learner ?? null), rows.map((r) => r.learnerKeys || null)],
         )
       ).rows.map((r) => r.id);
       const done = new Set(inserted);

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import {
   checkPaging,
   checkStatusIndex,
+  likeContains,
   PartCache,
   checkChunkParts,
   storedJwt,
@@ -90,6 +91,7 @@ interface CredentialRow {
   issued_at: string;
   idempotency_key: string | null;
   request_hash: string | null;
+  learner: string | null;
 }
 interface AuditRow {
   seq: number;
@@ -136,6 +138,7 @@ const toCredential = (r: CredentialRow, partText: (hash: string) => string): Sto
   issuedAt: r.issued_at,
   idempotencyKey: r.idempotency_key,
   requestHash: r.request_hash,
+  learner: r.learner,
 });
 const toAudit = (r: AuditRow): AuditEvent => ({
   seq: r.seq,
@@ -189,7 +192,7 @@ const toAccessToken = (r: AccessTokenRow): StoredAccessToken => ({ hash: r.hash,
 
 // The credential JSON is not a column: it is the JWT payload (see credentialFromJwt).
 const CREDENTIAL_COLUMNS =
-  'id, achievement_id, achievement_version, jwt, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash';
+  'id, achievement_id, achievement_version, jwt, status_list_id, status_index, state, state_reason, issued_at, idempotency_key, request_hash, learner';
 
 /** The file path of a `sqlite:` URL or plain path; `:memory:` passes through. */
 function prepareFile(file: string): void {
@@ -461,7 +464,7 @@ class SqliteStorage implements Storage {
         throw new StorageConflictError('idempotency', 'the idempotency key has already been used');
       }
       this.#db
-        .prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}, learner_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(
           c.id,
           c.achievementId,
@@ -474,6 +477,8 @@ class SqliteStorage implements Storage {
           issuedAt,
           c.idempotencyKey,
           c.requestHash,
+          c.learner ?? null,
+          c.learnerKeys || null,
         );
       this.#appendAudit(audit);
     });
@@ -504,6 +509,11 @@ class SqliteStorage implements Storage {
     if (filter.since !== undefined) {
       where.push('issued_at >= ?');
       params.push(toIsoTimestamp(filter.since, 'since'));
+    }
+    if (filter.learner !== undefined) {
+      // LIKE is case-insensitive for ASCII letters; the text's own % and _ match only themselves.
+      where.push("(learner LIKE ? ESCAPE '\\' OR learner_keys LIKE ? ESCAPE '\\')");
+      params.push(likeContains(filter.learner.text), likeContains(filter.learner.key));
     }
     const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     return this.#read(() => {
@@ -740,7 +750,7 @@ class SqliteStorage implements Storage {
       const out: BatchCommit[] = [];
       for (const c of chunk.credentials) {
         // ON CONFLICT DO NOTHING: a taken status slot or idempotency key skips the row instead of failing the chunk.
-        if (st.insert.run(c.id, chunk.achievementId, chunk.achievementVersion, c.jwt, chunk.statusListId, c.statusIndex, issuedAt, c.idempotencyKey).changes === 1) {
+        if (st.insert.run(c.id, chunk.achievementId, chunk.achievementVersion, c.jwt, chunk.statusListId, c.statusIndex, issuedAt, c.idempotencyKey, c.learner ?? null, c.learnerKeys || null).changes === 1) {
           st.mark.run(c.id, batchId, c.line);
           st.audit.run(issuedAt, actor, c.id, `${detail}${c.line}}`);
           out.push({ line: c.line, outcome: 'issued', credentialId: c.id });
@@ -772,7 +782,7 @@ class SqliteStorage implements Storage {
       listSize: this.#db.prepare('SELECT size FROM status_lists WHERE id = ?'),
       part: this.#db.prepare('INSERT INTO credential_parts (hash, text) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       insert: this.#db.prepare(
-        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL) ON CONFLICT DO NOTHING`,
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}, learner_keys) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       existing: this.#db.prepare('SELECT id FROM credentials WHERE idempotency_key = ?').pluck(),
       mark: this.#db.prepare("UPDATE batch_rows SET state = 'issued', credential_id = ? WHERE batch_id = ? AND line = ?"),

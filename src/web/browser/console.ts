@@ -82,6 +82,8 @@ interface CredentialSummary {
   id: string;
   achievementId: string;
   achievementVersion: number;
+  /** The learner's name as the credential shows it in the clear; null when it shows none. */
+  learner: string | null;
   state: 'active' | 'revoked' | 'suspended';
   stateReason: string | null;
   issuedAt: string;
@@ -919,6 +921,7 @@ function credentialRow(c: CredentialSummary): HTMLTableRowElement {
     'tr',
     { 'data-credential': uuid, 'data-state': c.state },
     el('td', {}, el('code', { title: c.id }, `${uuid.slice(0, 8)}…`)),
+    el('td', { 'data-role': 'learner' }, c.learner ?? el('span', { class: 'muted', title: 'The credential shows no name in the clear; search by the email or id it was issued to.' }, '—')),
     el('td', {}, `${c.achievementId} v${c.achievementVersion}`),
     el('td', {}, shortDate(c.issuedAt)),
     el('td', {}, el('span', { class: `state state-${c.state}`, 'data-role': 'state' }, c.state), c.stateReason ? el('span', { class: 'reason' }, c.stateReason) : null),
@@ -952,6 +955,8 @@ async function searchCredentials(offset: number): Promise<void> {
       const achievementId = $<HTMLSelectElement>('cred-achievement').value;
       const state = $<HTMLSelectElement>('cred-state').value;
       const since = $<HTMLInputElement>('cred-since').value;
+      const learner = $<HTMLInputElement>('cred-learner').value.trim();
+      if (learner) q.set('learner', learner);
       if (achievementId) q.set('achievementId', achievementId);
       if (state) q.set('state', state);
       if (since) q.set('since', `${since}T00:00:00Z`);

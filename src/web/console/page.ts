@@ -143,6 +143,7 @@ function credentialsPanel(): string {
   return `<section id="panel-credentials" role="tabpanel" aria-labelledby="tab-credentials" class="panel-body" hidden>
 <h2>Issued credentials</h2>
 <form id="cred-search" class="filters" novalidate>
+${field('cred-learner', 'Learner', '<input id="cred-learner" type="search" autocomplete="off" spellcheck="false" maxlength="200" placeholder="part of a name, or the exact email or id">')}
 ${field('cred-achievement', 'Achievement', '<select id="cred-achievement"><option value="">any</option></select>')}
 ${field('cred-state', 'State', `<select id="cred-state">${options(['active', 'revoked', 'suspended'], 'any')}</select>`)}
 ${field('cred-since', 'Issued since', '<input id="cred-since" type="date">')}
@@ -151,7 +152,7 @@ ${field('cred-limit', 'Per page', `<select id="cred-limit">${['20', '50', '100']
 <div class="actions"><button type="submit" id="cred-submit">Search</button></div>
 </form>
 <p id="cred-summary" role="status"></p>
-<div class="table-wrap"><table id="cred-table" class="data"><thead><tr><th scope="col">Credential</th><th scope="col">Achievement</th><th scope="col">Issued</th><th scope="col">State</th><th scope="col">Verification</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
+<div class="table-wrap"><table id="cred-table" class="data"><thead><tr><th scope="col">Credential</th><th scope="col">Learner</th><th scope="col">Achievement</th><th scope="col">Issued</th><th scope="col">State</th><th scope="col">Verification</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
 <div class="actions pager"><button type="button" id="cred-prev" class="secondary" disabled>Previous page</button><button type="button" id="cred-next" class="secondary" disabled>Next page</button></div>
 <dialog id="state-dialog" aria-labelledby="state-dialog-title">
 <form id="state-form" method="dialog" novalidate>

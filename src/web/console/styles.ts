@@ -84,6 +84,6 @@ dialog::backdrop { background: rgba(20, 24, 31, .45); }
 @media (min-width: 64rem) {
   .ach-layout { grid-template-columns: 15rem minmax(0, 1fr) minmax(0, 24rem); }
   .lint { position: sticky; top: 1rem; max-height: calc(100vh - 2rem); overflow-y: auto; }
-  .filters { grid-template-columns: repeat(6, auto); }
+  .filters { grid-template-columns: minmax(16rem, 3fr) minmax(0, 2fr) repeat(5, auto); }
 }
 `;
