@@ -300,6 +300,11 @@ describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
 
     const stored = await s.svc.storage.getOffer(offer.id);
     expect(stored).toMatchObject({ state: 'redeemed', holderId: holder.did, issuedCredentialId: payload.jti });
+    // A registrar looking for the learner by email finds the wallet's copy next to the original, though the copy holds the email only hashed.
+    const byEmail = await s.call('GET', `/api/v1/credentials?learner=${encodeURIComponent('Priya.Sharma@Student.Example.in')}`, { headers: bearer(issueToken) });
+    expect((byEmail.json.items as Array<{ id: string }>).map((c) => c.id).sort()).toEqual([`urn:uuid:${credentialUuid}`, payload.jti].sort());
+    const byHolder = await s.call('GET', `/api/v1/credentials?learner=${encodeURIComponent(holder.did)}`, { headers: bearer(issueToken) });
+    expect((byHolder.json.items as Array<{ id: string }>).map((c) => c.id)).toEqual([payload.jti]);
     const audit = (await s.call('GET', '/api/v1/audit?limit=100', { headers: bearer(s.admin) })).json.items as Array<{ action: string; target: string }>;
     expect(audit.filter((e) => e.target === offer.id).map((e) => e.action)).toEqual(['offer.created', 'offer.redeemed']);
 

@@ -936,6 +936,11 @@ function storageContract(name: string, makeBackend: () => Backend): void {
         expect(await found('Ben', 'tokAsha')).toEqual([1, 0]);
         expect(await s.listCredentials({ learner: { text: 'a', key: 'tok_x-1' }, limit: 2, offset: 1 })).toEqual({ items: [made[2], made[1]], total: 4 });
         expect((await s.listCredentials({ learner: { text: 'a', key: 'x' }, achievementId: 'none', limit: 10, offset: 0 })).total).toBe(0);
+        // Read back only for a re-issue to the same learner.
+        expect(await s.credentialLearnerKeys(made[0]!.id)).toBe('tokAsha tokAshaEmail');
+        expect(await s.credentialLearnerKeys(made[2]!.id)).toBeNull();
+        expect(await s.credentialLearnerKeys(made[3]!.id)).toBeNull();
+        expect(await s.credentialLearnerKeys('urn:uuid:no-such-credential')).toBeNull();
       });
     });
 

@@ -313,7 +313,7 @@ export class Oid4vciService {
       if (source.state !== 'active') throw new Oid4vciError(400, 'credential_request_denied', `the credential was ${source.state} by the issuer`);
       // ldp_vc: issued as "both" (the Data Integrity proof embedded, then a VC-JWT around it), so the
       // stored record keeps its JWT; the wallet gets the JSON with its proof.
-      const result = await this.deps.issuing.issue(reissueBody(source, proof.holderDid), `oid4vci:offer:${claimed.id}`, null, ldp ? 'both' : 'jwt');
+      const result = await this.deps.issuing.issue(reissueBody(source, proof.holderDid), `oid4vci:offer:${claimed.id}`, null, ldp ? 'both' : 'jwt', { learnerKeysFrom: source.id });
       issuedJwt = result.record.jwt;
       issuedJson = result.record.credential;
       issuedId = result.record.id;

@@ -113,7 +113,7 @@ export class IssuingService {
    * privacy); the unique (list, index) constraint makes allocation atomic with the insert, and a
    * collision is simply retried with another index.
    */
-  async issue(body: Record<string, unknown>, actor: string, idempotencyKey: string | null, format: 'jwt' | 'both' = 'jwt'): Promise<IssueResult> {
+  async issue(body: Record<string, unknown>, actor: string, idempotencyKey: string | null, format: 'jwt' | 'both' = 'jwt', options: { learnerKeysFrom?: string } = {}): Promise<IssueResult> {
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     if (idempotencyKey !== null) {
       const earlier = await this.storage.findCredentialByIdempotencyKey(idempotencyKey);
@@ -135,6 +135,9 @@ export class IssuingService {
     const list = await this.storage.currentStatusList(this.config.statusListSize, now.toISOString());
     const listBase = `${this.config.baseUrl}/status/${list.id}`;
     const id = `urn:uuid:${randomUUID()}`;
+    const learner = learnerRecord((rest as { credentialSubject?: unknown }).credentialSubject, this.keyring.learnerSearchKey());
+    // A re-issue (a wallet's copy) is found by the identifiers the original was issued to, which it holds only hashed.
+    if (options.learnerKeysFrom !== undefined) learner.keys = mergeKeys(learner.keys, await this.storage.credentialLearnerKeys(options.learnerKeysFrom));
     for (let attempt = 0; attempt < 20; attempt++) {
       const index = randomInt(list.size);
       const request: IssuanceRequest = { ...(rest as Partial<IssuanceRequest>), id, issuer: this.issuerProfile(), achievement: stored.body, credentialStatus: statusEntries(listBase, index) } as IssuanceRequest;
@@ -145,7 +148,6 @@ export class IssuingService {
         if (e instanceof MicrocredError) throw new ServiceError(422, e.code, e.message, e.problems);
         throw e;
       }
-      const learner = learnerRecord(request.credentialSubject, this.keyring.learnerSearchKey());
       const record: StoredCredential & LearnerFields = {
         id,
         achievementId: stored.id,
@@ -238,4 +240,9 @@ export class IssuingService {
     this.listCache.set(cacheKey, fresh);
     return fresh;
   }
+}
+
+/** Two space-separated token lists as one, each token once. */
+function mergeKeys(a: string, b: string | null): string {
+  return [...new Set(`${a} ${b ?? ''}`.split(' ').filter(Boolean))].join(' ');
 }

@@ -315,6 +315,8 @@ export interface Storage {
    */
   insertCredential(c: NewCredential, audit: AuditEvent): Promise<void>;
   getCredential(id: string): Promise<StoredCredential | null>;
+  /** A credential's learner search tokens (LearnerFields.learnerKeys), for a re-issue to the same learner; null when none or no such credential. */
+  credentialLearnerKeys(id: string): Promise<string | null>;
   findCredentialByIdempotencyKey(key: string): Promise<StoredCredential | null>;
   listCredentials(filter: CredentialFilter): Promise<Page<StoredCredential>>;
   countCredentials(): Promise<number>;

@@ -576,6 +576,11 @@ class PostgresStorage implements Storage {
     return row ? (await this.#credentials([row]))[0]! : null;
   }
 
+  async credentialLearnerKeys(id: string): Promise<string | null> {
+    const [row] = await this.#query<{ learner_keys: string | null }>('SELECT learner_keys FROM credentials WHERE id = $1', [id]);
+    return row?.learner_keys ?? null;
+  }
+
   async findCredentialByIdempotencyKey(key: string): Promise<StoredCredential | null> {
     const [row] = await this.#query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE idempotency_key = $1`, [key]);
     return row ? (await this.#credentials([row]))[0]! : null;

@@ -489,6 +489,10 @@ class SqliteStorage implements Storage {
     return row ? toCredential(row, this.#partText) : null;
   }
 
+  async credentialLearnerKeys(id: string): Promise<string | null> {
+    return (this.#db.prepare('SELECT learner_keys FROM credentials WHERE id = ?').pluck().get(id) as string | null | undefined) ?? null;
+  }
+
   async findCredentialByIdempotencyKey(key: string): Promise<StoredCredential | null> {
     const row = this.#db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE idempotency_key = ?`).get(key) as CredentialRow | undefined;
     return row ? toCredential(row, this.#partText) : null;
