@@ -16,7 +16,7 @@ import { startService, type RunningService } from '../src/server/start.js';
 import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
 import { decodeBitstring, readStatus } from '../src/status/bitstring.js';
 import { createGuardedFetcher, verifyCredential, type ResourceFetcher, type VerificationReport } from '../src/verifier/index.js';
-import { checkOf } from './helpers/tokens.js';
+import { checkOf, REPO } from './helpers/tokens.js';
 import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
 import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 import { runCli, spawnServe } from './helpers/cli.js';
@@ -399,6 +399,110 @@ describe('admin CLI against the service database (SQLite file)', () => {
     // A fresh connection: fetch's pool may still hold a socket of the previous server on this port.
     const res = await postOnce(port, '/api/v1/credentials', body, bearer(cliToken));
     expect('status' in res ? res.status : res.error).toBe(201);
+  });
+});
+
+describe('registrar CLI against the service database (SQLite file): achievements and credentials', () => {
+  let dir: string;
+  let port: number;
+  let svc: RunningService;
+  let api: ReturnType<typeof client>;
+  let cliEnv: Record<string, string>;
+  const cli = (...args: string[]) => runCli(args, cliEnv, dir);
+  const example = join(REPO, 'examples/requests/in-ncrf-data-ethics.json');
+
+  beforeAll(async () => {
+    dir = tmp('mc-registrar-');
+    const db = join(dir, 'db');
+    port = await freePort();
+    cliEnv = { DATABASE_URL: `sqlite:${db}`, DATA_DIR: dir, BASE_URL: `http://issuer.test:${port}` };
+    svc = await startService(loadConfig({ PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://issuer.test:${port}`, DATABASE_URL: `sqlite:${db}`, DATA_DIR: dir, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000' }));
+    api = client(port);
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  it('achievements add stores version 1 with the API\'s checks, which the running service serves; bad input is refused with its code and exit status', async () => {
+    // An issuance request file holds the achievement: its URL id is not a slug, so --id names it.
+    const added = await cli('achievements', 'add', example, '--id', 'data-ethics-101');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toBe('data-ethics-101 version 1\n');
+    const served = await api('GET', '/api/v1/achievements/data-ethics-101');
+    expect(served.json).toMatchObject({ id: 'data-ethics-101', version: 1, achievement: { name: 'Applied Data Ethics', id: `http://issuer.test:${port}/achievements/data-ethics-101/v1` } });
+
+    const again = await cli('achievements', 'add', example, '--id', 'data-ethics-101');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^microcred: MC_ACHIEVEMENT_EXISTS: .*microcred achievements update data-ethics-101 FILE\n$/);
+    const badId = await cli('achievements', 'add', example, '--id', 'Data_Ethics');
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/^microcred: MC_REQUEST_INVALID: achievement id must be lowercase/);
+    writeFileSync(join(dir, 'thin.json'), JSON.stringify({ id: 'thin', type: ['Achievement'], name: 'Thin' }));
+    const invalid = await cli('achievements', 'add', join(dir, 'thin.json'));
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/^microcred: MC_ACHIEVEMENT_INVALID: the achievement has \d+ problem\(s\)\n(  \/\S+: .+\n)+$/);
+    expect(invalid.stderr).toContain('criteria');
+    const missing = await cli('achievements', 'add', join(dir, 'nope.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^microcred: MC_INPUT_UNREADABLE: cannot read .*nope\.json: no such file\n$/);
+    expect((await api('GET', '/api/v1/achievements')).json.total).toBe(1);
+
+    const list = await cli('achievements', 'list');
+    expect(list.stdout).toBe('data-ethics-101  v1  Applied Data Ethics\n');
+    const json = JSON.parse((await cli('achievements', 'list', '--json')).stdout) as Array<{ id: string; version: number }>;
+    expect(json.map((a) => [a.id, a.version])).toEqual([['data-ethics-101', 1]]);
+  });
+
+  it('achievements update edits in place while unused, and makes version 2 once a credential was issued under version 1', async () => {
+    const { achievement } = exampleParts();
+    writeFileSync(join(dir, 'renamed.json'), JSON.stringify({ ...achievement, name: 'Applied Data Ethics (2025)' }));
+    const inPlace = await cli('achievements', 'update', 'data-ethics-101', join(dir, 'renamed.json'));
+    expect(inPlace.code, inPlace.stderr).toBe(0);
+    expect(inPlace.stdout).toBe('data-ethics-101 version 1\n');
+    const { issue } = exampleParts();
+    expect((await api('POST', '/api/v1/credentials', { ...issue, achievementId: 'data-ethics-101' }, bearer(svc.bootstrapToken!))).status).toBe(201);
+    writeFileSync(join(dir, 'renamed2.json'), JSON.stringify({ ...achievement, name: 'Applied Data Ethics (2026)' }));
+    const next = await cli('achievements', 'update', 'data-ethics-101', join(dir, 'renamed2.json'));
+    expect(next.stdout).toBe('data-ethics-101 version 2\n');
+    expect((await api('GET', '/api/v1/achievements/data-ethics-101/versions/1')).json).toMatchObject({ achievement: { name: 'Applied Data Ethics (2025)' } });
+    expect((await cli('achievements', 'update', 'no-such-achievement', join(dir, 'renamed.json'))).code).toBe(2);
+  });
+
+  it('credentials list finds a learner by part of the name or the exact email; revoke, suspend and unsuspend change what the API reports, with the reason', async () => {
+    const { issue } = exampleParts();
+    const subject = issue.credentialSubject as { identifier: Array<Record<string, unknown>> };
+    const asha = { ...issue, achievementId: 'data-ethics-101', credentialSubject: { ...subject, identifier: [{ identityType: 'name', identifier: 'Asha Rao', hashed: false }, { identityType: 'emailAddress', identifier: 'asha.rao@student.example.in' }, subject.identifier[0]] } };
+    const made = await api('POST', '/api/v1/credentials', asha, bearer(svc.bootstrapToken!));
+    expect(made.status, made.text).toBe(201);
+    const id = made.json.id as string;
+
+    const byName = await cli('credentials', 'list', '--learner', 'asha r');
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stdout).toMatch(new RegExp(`^${id}  active     \\d{4}-\\d{2}-\\d{2}  data-ethics-101 v2  Asha Rao  http://issuer\\.test:${port}/v/\\S+\\n$`));
+    expect(byName.stderr).toBe('1 credential(s)\n');
+    const byEmail = JSON.parse((await cli('credentials', 'list', '--learner', 'Asha.Rao@Student.Example.in', '--json')).stdout) as { items: Array<{ id: string; learner: string }>; total: number };
+    expect(byEmail).toMatchObject({ total: 1, items: [{ id, learner: 'Asha Rao' }] });
+    expect((await cli('credentials', 'list')).stderr).toBe('2 credential(s)\n');
+    expect((await cli('credentials', 'list', '--limit', '1')).stderr).toBe('2 credential(s), 1 shown (--limit)\n');
+    expect((await cli('credentials', 'list', '--state', 'gone')).code).toBe(2);
+
+    const noReason = await cli('credentials', 'revoke', id);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/^microcred: MC_USAGE: give a --reason for revoking\n$/);
+    const suspended = await cli('credentials', 'suspend', id.replace('urn:uuid:', ''), '--reason', 'under review');
+    expect(suspended.stdout).toBe(`${id} suspended (under review)\n`);
+    expect((await api('GET', `/api/v1/credentials/${id.replace('urn:uuid:', '')}/status`, undefined, bearer(svc.bootstrapToken!))).json).toMatchObject({ state: 'suspended', stateReason: 'under review' });
+    expect((await cli('credentials', 'list', '--state', 'suspended')).stdout).toContain(id);
+    expect((await cli('credentials', 'unsuspend', id)).stdout).toBe(`${id} active\n`);
+    const revoked = await cli('credentials', 'revoke', id, '--reason', 'issued in error');
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await api('GET', `/api/v1/credentials/${id.replace('urn:uuid:', '')}/status`, undefined, bearer(svc.bootstrapToken!))).json).toMatchObject({ state: 'revoked', stateReason: 'issued in error' });
+    const twice = await cli('credentials', 'revoke', id, '--reason', 'again');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/^microcred: MC_CREDENTIAL_REVOKED: /);
+    expect((await cli('credentials', 'suspend', 'urn:uuid:00000000-0000-4000-8000-000000000000', '--reason', 'x')).code).toBe(2);
+    const audit = (await api('GET', '/api/v1/audit?limit=100', undefined, bearer(svc.bootstrapToken!))).json.items as Array<{ action: string; actor: string; target: string }>;
+    expect(audit.filter((e) => e.target === id && e.actor === 'cli').map((e) => e.action)).toEqual(['credential.suspended', 'credential.unsuspended', 'credential.revoked']);
   });
 });
 

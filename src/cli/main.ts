@@ -9,6 +9,7 @@ import { registerStack } from './commands/stack.js';
 import { registerServe } from './commands/serve.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerBatch } from './commands/batch.js';
+import { registerRegistrar } from './commands/registrar.js';
 import { registerVerify } from './commands/verify.js';
 import { registerBake } from './commands/bake.js';
 import { reportError } from './output.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAdmin(program);
   registerBatch(program);
+  registerRegistrar(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import type { Problem } from '../errors.js';
 import { isMicrocredError } from '../errors.js';
+import { ServiceError } from '../service/errors.js';
 
 /** Thrown by commands to end with a given exit code after printing their own message. */
 export class CliExit extends Error {
@@ -19,6 +20,12 @@ export function reportError(e: unknown): number {
     process.stderr.write(`microcred: ${e.code}: ${e.message}\n`);
     printProblems(e.problems);
     return e.code === 'MC_USAGE' || e.code === 'MC_INPUT_UNREADABLE' ? 2 : 1;
+  }
+  if (e instanceof ServiceError) {
+    // The service's refusals: a bad argument or an unknown id is a usage error; the rest (exists, invalid, revoked) a refusal.
+    process.stderr.write(`microcred: ${e.code}: ${e.message}\n`);
+    printProblems(e.problems);
+    return e.status === 400 || e.status === 404 ? 2 : 1;
   }
   const err = e as NodeJS.ErrnoException;
   process.stderr.write(`microcred: MC_INTERNAL: ${err?.message ?? String(e)}\n`);

@@ -82,9 +82,7 @@ function requireJson(req: Request): void {
 /** An achievement version as the API shows it. */
 const achievementView = (a: StoredAchievement) => ({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
 
-function summary(c: StoredCredential, issuing: IssuingService) {
-  return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, learner: c.learner, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: issuing.verificationUrl(c) };
-}
+const summary = (c: StoredCredential, issuing: IssuingService) => issuing.summary(c);
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, storage, keyring, issuing, log, verify, trust } = deps;

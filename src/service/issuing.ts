@@ -12,18 +12,8 @@ import type { Keyring } from './keyring.js';
 import { verificationPath } from '../web/links.js';
 import { learnerRecord, learnerToken } from './learner.js';
 
-/** Errors the HTTP layer maps to problem details; `code` is the stable problem code. */
-export class ServiceError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429,
-    readonly code: string,
-    message: string,
-    readonly problems: Array<{ path: string; message: string; code?: string }> = [],
-  ) {
-    super(message);
-    this.name = 'ServiceError';
-  }
-}
+import { ServiceError } from './errors.js';
+export { ServiceError };
 
 export interface IssueResult {
   record: StoredCredential;
@@ -55,6 +45,11 @@ export class IssuingService {
 
   credentialUrl(credentialId: string): string {
     return `${this.config.baseUrl}/credentials/${credentialId.replace(/^urn:uuid:/, '')}`;
+  }
+
+  /** A credential as the API lists it (and the CLI prints it): the issuer's record, with its verification link. */
+  summary(c: StoredCredential) {
+    return { id: c.id, achievementId: c.achievementId, achievementVersion: c.achievementVersion, learner: c.learner, state: c.state, stateReason: c.stateReason, issuedAt: c.issuedAt, verificationUrl: this.verificationUrl(c) };
   }
 
   /** The short public link employers open (and the QR code encodes), bound to the exact JWT. */

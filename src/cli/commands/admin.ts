@@ -1,23 +1,7 @@
 import type { Command } from 'commander';
-import type { ServiceConfig } from '../../config/config.js';
-import { cliConfig } from '../config.js';
 import { MicrocredError } from '../../errors.js';
 import { createToken, SCOPES, type Scope } from '../../service/tokens.js';
-import type { Storage } from '../../storage/types.js';
-
-/** Administration of the service's database from the command line (same configuration as `serve`). */
-async function withStorage<T>(fn: (storage: Storage, config: ServiceConfig) => Promise<T>): Promise<T> {
-  const config = cliConfig();
-  // Loaded when a command runs (see commands/verify.ts).
-  const { openStorage } = await import('../../storage/index.js');
-  const storage = await openStorage(config.databaseUrl);
-  try {
-    await storage.migrate();
-    return await fn(storage, config);
-  } finally {
-    await storage.close();
-  }
-}
+import { withStorage } from '../service.js';
 
 export function registerAdmin(program: Command): void {
   const tokens = program.command('tokens').description('manage API tokens of the issuer service');
