@@ -60,6 +60,9 @@ beforeAll(async () => {
   const created = await api('POST', '/api/v1/tokens', { scopes: ['issue'], label: 'created in the privacy run' }, bearer(h.admin));
   secrets.push(created.json.token as string);
   await api('GET', '/api/v1/credentials?limit=5', undefined, bearer(created.json.token as string));
+  // A registrar's learner search: the email and APAAR id travel in the query string, and find the credentials.
+  expect((await api('GET', `/api/v1/credentials?learner=${encodeURIComponent(EMAIL)}`, undefined, bearer(h.tokens.issue))).json.total).toBe(issued.length);
+  expect((await api('GET', `/api/v1/credentials?learner=${APAAR}`, undefined, bearer(h.tokens.issue))).json.total).toBe(issued.length);
   await api('GET', `/api/v1/credentials/${a.uuid}`, undefined, { accept: 'application/vc+ld+json' });
   await api('GET', `/api/v1/credentials/${a.uuid}.jwt`);
   await api('GET', `/api/v1/credentials/${a.uuid}/status`, undefined, bearer(h.tokens.issue));

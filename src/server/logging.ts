@@ -6,7 +6,9 @@ import type { IncomingMessage } from 'node:http';
  * the query string is dropped: the verification page takes the recipient's email or student id
  * as `?recipient=…`, which must not end up in logs.
  */
-export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers.referer', 'req.headers["idempotency-key"]'];
+// Response headers that may repeat a request's query string (the Link header's paging links hold
+// a registrar's learner search, ?learner=<email>) are redacted too.
+export const LOG_REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers.referer', 'req.headers["idempotency-key"]', 'res.headers.link', 'res.headers.location'];
 
 /** pino-http `req` serializer step: the URL without its query string, and no parsed query. */
 export function withoutQuery<T extends { url?: unknown; query?: unknown }>(req: T): T {
