@@ -216,7 +216,7 @@ async function batch(kind: 'sqlite' | 'postgres', n: number) {
     }
     const secs = (t2 - t0) / 1000;
     rows.push({ name: `batch ${n.toLocaleString('en')} rows into ${kind} (validate ${((t1 - t0) / 1000).toFixed(1)} s + issue ${((t2 - t1) / 1000).toFixed(1)} s = ${secs.toFixed(1)} s)`, opsPerSec: n / secs, note: kind === 'sqlite' ? `target: under 20 s (${secs < 20 ? 'met' : 'NOT met'})` : 'no target' });
-    // The console's learner search reads every credential row (it matches inside the text): its latency on this table.
+    // The console's learner search matches inside the text, so it reads every credential (SQLite: in the index that carries the learner columns): its latency here.
     const who = n - 1;
     const searches = [`Learner ${who}`, `l${who}@student.example.in`].map((typed) => ({ typed, filter: issuing.learnerFilter(typed) }));
     const times: number[] = [];
@@ -229,7 +229,7 @@ async function batch(kind: 'sqlite' | 'postgres', n: number) {
       }
     }
     const ms = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-    rows.push({ name: `learner search over ${n.toLocaleString('en')} credentials in ${kind} (name part or exact email; median ${ms.toFixed(0)} ms)`, opsPerSec: 1000 / ms, note: 'full scan of the credentials table, no target' });
+    rows.push({ name: `learner search over ${n.toLocaleString('en')} credentials in ${kind} (name part or exact email; median ${ms.toFixed(0)} ms)`, opsPerSec: 1000 / ms, note: kind === 'sqlite' ? 'scans the issued_at index that carries the learner columns; no target' : 'scans the credentials table; no target' });
   } finally {
     await storage.close();
     // A 100,000-row database is about 1 GB: never leave it behind.

@@ -110,15 +110,13 @@ export function registerRegistrar(program: Command): void {
   }
 }
 
-const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** The achievement body and id from a file: an Achievement, or an issuance request holding one. */
 function achievementFrom(json: unknown, id: string | undefined): { body: Record<string, unknown>; slug: string | undefined } {
   const object = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!object(json)) throw new MicrocredError('MC_INPUT_UNREADABLE', 'the achievement file must hold a JSON object');
   const achievement = object(json.achievement) && json.credentialSubject !== undefined ? json.achievement : json;
   const { id: own, ...body } = achievement;
-  // An id that is a URL (as in the examples) is the published one: the service gives its own.
-  const slug = id ?? (typeof own === 'string' && SLUG.test(own) ? own : undefined);
+  // An id that is a URL or URN (as in the examples) names a published achievement, not a slug: the service gives its own.
+  const slug = id ?? (typeof own === 'string' && !own.includes(':') ? own : undefined);
   return { body, slug };
 }

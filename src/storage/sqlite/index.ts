@@ -516,7 +516,8 @@ class SqliteStorage implements Storage {
     }
     if (filter.learner !== undefined) {
       // LIKE is case-insensitive for ASCII letters; the text's own % and _ match only themselves.
-      where.push("(learner LIKE ? ESCAPE '\\' OR learner_keys LIKE ? ESCAPE '\\')");
+      // Matched in the index that carries both columns (migration 6): a scan of it, not of the table.
+      where.push("rowid IN (SELECT rowid FROM credentials INDEXED BY credentials_issued_at_learner_idx WHERE learner LIKE ? ESCAPE '\\' OR learner_keys LIKE ? ESCAPE '\\')");
       params.push(likeContains(filter.learner.text), likeContains(filter.learner.key));
     }
     const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
