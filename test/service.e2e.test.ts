@@ -327,6 +327,8 @@ describe('npm start (microcred serve) on a fresh data directory', () => {
     });
     expect(out).toContain(`listening on http://127.0.0.1:${port}`);
     expect(out).toMatch(/mc_[A-Za-z0-9_-]{40,}/);
+    // Where a first-time user goes next: the console (signed in with that token) and the verification page.
+    expect(out).toContain(`registrar console http://localhost:${port}/console  employer verification http://localhost:${port}/verify`);
     expect((await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as object).toMatchObject({ status: 'ready', storage: 'sqlite' });
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

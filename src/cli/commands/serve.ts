@@ -67,8 +67,8 @@ async function serveHere(config: ServiceConfig, mode: ServeMode, workers: number
     const { startService } = await import('../../server/start.js');
     const service = await startService(config, { log });
     close = service.close;
-    banner = `microcred issuer service listening on ${service.url}${perWorker}\n  public URL ${config.baseUrl}  issuer ${config.issuerId}  storage ${service.storage.kind}\n`;
-    if (service.bootstrapToken) banner += `\nbootstrap admin token (shown once; store it safely):\n  ${service.bootstrapToken}\n\n`;
+    banner = `microcred issuer service listening on ${service.url}${perWorker}\n  public URL ${config.baseUrl}  issuer ${config.issuerId}  storage ${service.storage.kind}\n  registrar console ${config.baseUrl}/console  employer verification ${config.baseUrl}/verify\n`;
+    if (service.bootstrapToken) banner += `\nbootstrap admin token (shown once; store it safely; sign in to the console with it):\n  ${service.bootstrapToken}\n\n`;
   }
   // Under a cluster the primary prints one banner for all workers.
   if (inCluster) announceReady(banner);
