@@ -72,7 +72,7 @@ export interface StoredCredential {
   learner: string | null;
 }
 
-/** Who a credential is for, as written with it (src/service/learner.ts); the keys are never read back. */
+/** Who a credential is for, as written with it (src/service/learner.ts); the keys are read back only for a re-issue (Storage.credentialLearnerKeys). */
 export interface LearnerFields {
   learner?: string | null;
   /** Space-separated keyed-hash search tokens of the learner's identifiers. */
