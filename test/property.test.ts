@@ -289,7 +289,7 @@ const requestArb = () => fc
   .tuple(
     fc.constantFrom(...targets()),
     fc.constantFrom(...METHODS),
-    fc.dictionary(fc.constantFrom('limit', 'offset', 'state', 'since', 'achievementId', 'recipient', 'type', 'x'), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('5', '-1', '1e3', 'revoked', '2026-01-01T00:00:00Z', 'learner@example.com')), { maxKeys: 3 }),
+    fc.dictionary(fc.constantFrom('limit', 'offset', 'state', 'since', 'achievementId', 'recipient', 'type', 'learner', 'x'), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('5', '-1', '1e3', 'revoked', '2026-01-01T00:00:00Z', 'learner@example.com', '%_\\', ' ', 'x'.repeat(201))), { maxKeys: 3 }),
     fc.constantFrom(...AUTH),
     fc.constantFrom(...CONTENT_TYPES),
     fc.constantFrom(undefined, '*/*', 'text/html', 'application/json', 'image/png', 'application/vc+ld+json', 'text/plain', 'application/problem+json'),
