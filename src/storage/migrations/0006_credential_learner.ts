@@ -8,7 +8,8 @@
  * only. A search matches inside the text, which no B-tree serves; in SQLite the issued_at index
  * carries both columns, so a search scans that index (13 MB for 100,000 batch credentials) rather
  * than the table (330 MB), and a new credential is still an append at the end of it.
- * PostgreSQL keeps the JWT out of line (TOAST), so its table scan is cheap already.
+ * (better-sqlite3 is synchronous: a table scan would hold up the whole service.) PostgreSQL
+ * scans the table (0.13–0.15 s for 100,000), while the service goes on serving.
  * Released: never edit, add a new migration instead.
  */
 import type { Migration } from './index.js';
