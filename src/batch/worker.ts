@@ -38,7 +38,7 @@ export type WorkerTask =
  * thread stores it as it comes, and the credential JSON is its payload, so nothing else is
  * cloned back.
  */
-export type RowResult = { line: number; ok: true; jwt: string; learner?: LearnerRecord } | { line: number; ok: false; problems: Problem[] };
+export type RowResult = { line: number; ok: true; jwt: string; learner: LearnerRecord } | { line: number; ok: false; problems: Problem[] };
 
 /**
  * A task's results as sent back: the JWTs of the signed rows joined into one string (compact JWS
@@ -70,7 +70,7 @@ export default async function run(task: WorkerTask): Promise<TaskResult> {
     out.lines.push(r.line);
     if (task.kind === 'issue') {
       jwts.push(r.jwt);
-      out.learners.push(r.learner ?? { name: null, keys: '' });
+      out.learners.push(r.learner);
     }
   }
   out.jwts = jwts.join('\n');
@@ -80,6 +80,8 @@ export default async function run(task: WorkerTask): Promise<TaskResult> {
 
 const setup = workerData as WorkerSetup;
 const PLACEHOLDER_ID = 'urn:uuid:00000000-0000-4000-8000-000000000000';
+/** A linted row's learner: only signed rows are stored with theirs. */
+const NOBODY: LearnerRecord = { name: null, keys: '' };
 const signer = setup?.privateJwk ? createLocalSigner(setup.privateJwk, setup.kid) : null;
 const learnerKey = setup?.learnerKey ?? null;
 // Every row carries the same achievement: built once per worker, not once per row.
@@ -117,7 +119,7 @@ async function runRows(task: WorkerTask, parts: Map<string, CredentialPart>): Pr
       // Answered at once unless the row's JSON-LD shape is new: no turn of the event loop per row.
       const report = linted instanceof Promise ? await linted : linted;
       const failed = report.benchmark ? ruleOutcomes(report.benchmark).failed : [];
-      out.push(report.ok ? { line: row.line, ok: true, jwt: '' } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
+      out.push(report.ok ? { line: row.line, ok: true, jwt: '', learner: NOBODY } : { line: row.line, ok: false, problems: [...report.problems, ...failed] });
     }
     return out;
   }

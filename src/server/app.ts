@@ -82,7 +82,6 @@ function requireJson(req: Request): void {
 /** An achievement version as the API shows it. */
 const achievementView = (a: StoredAchievement) => ({ id: a.id, version: a.version, createdAt: a.createdAt, achievement: a.body });
 
-const summary = (c: StoredCredential, issuing: IssuingService) => issuing.summary(c);
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, storage, keyring, issuing, log, verify, trust } = deps;
@@ -279,7 +278,7 @@ export function createApp(deps: AppDeps): express.Express {
       res
         .status(result.created ? 201 : 200)
         .location(`${config.baseUrl}/api/v1/credentials/${result.record.id.replace('urn:uuid:', '')}`)
-        .json({ ...summary(result.record, issuing), credential: result.record.credential, jwt: result.record.jwt, warnings: result.warnings });
+        .json({ ...issuing.summary(result.record), credential: result.record.credential, jwt: result.record.jwt, warnings: result.warnings });
     }),
   );
   api.get(
@@ -297,7 +296,7 @@ export function createApp(deps: AppDeps): express.Express {
       const learner = learnerQuery === undefined ? undefined : learnerQuery.trim();
       const page = await storage.listCredentials({ limit, offset, ...(achievementId ? { achievementId } : {}), ...(state ? { state } : {}), ...(since ? { since: new Date(since as string).toISOString() } : {}), ...(learner ? { learner: issuing.learnerFilter(learner) } : {}) });
       setPagingHeaders(req, res, page.total, limit, offset, config.baseUrl);
-      res.json({ items: page.items.map((c) => summary(c, issuing)), total: page.total });
+      res.json({ items: page.items.map((c) => issuing.summary(c)), total: page.total });
     }),
   );
   // QR codes carry the short verification link, never the credential (which overflows a printable QR).
@@ -386,7 +385,7 @@ export function createApp(deps: AppDeps): express.Express {
     auth(storage, 'issue'),
     h(async (req, res) => {
       const c = await issuing.get(String(req.params.uuid));
-      res.json(summary(c, issuing));
+      res.json(issuing.summary(c));
     }),
   );
   for (const action of ['revoke', 'suspend', 'unsuspend'] as const) {
@@ -398,7 +397,7 @@ export function createApp(deps: AppDeps): express.Express {
         if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 500)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'reason must be a string of at most 500 characters');
         if (action !== 'unsuspend' && !body.reason) throw new ServiceError(400, 'MC_REQUEST_INVALID', `give a reason for ${action === 'revoke' ? 'revoking' : 'suspending'} (JSON body {"reason": "…"})`);
         const c = await issuing.changeState(String(req.params.uuid), action, (body.reason as string | undefined) ?? null, actorOf(res));
-        res.json(summary(c, issuing));
+        res.json(issuing.summary(c));
       }),
     );
   }

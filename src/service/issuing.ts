@@ -67,7 +67,7 @@ export class IssuingService {
   async createAchievement(body: Record<string, unknown>, actor: string, slug?: string): Promise<StoredAchievement> {
     const id = slug ?? randomUUID();
     if (!ACHIEVEMENT_SLUG.test(id) && !/^[0-9a-f-]{36}$/.test(id)) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'achievement id must be lowercase letters, digits and dashes (at most 63)');
-    if (await this.storage.getAchievement(id)) throw new ServiceError(409, 'MC_ACHIEVEMENT_EXISTS', `achievement ${id} already exists; PUT to change it`);
+    if (await this.storage.getAchievement(id)) throw new ServiceError(409, 'MC_ACHIEVEMENT_EXISTS', `achievement ${id} already exists; change it with PUT /api/v1/achievements/${id} or: microcred achievements update ${id} FILE`);
     const now = this.clock().toISOString();
     const a: StoredAchievement = { id, version: 1, body: this.publishedBody(id, 1, body), createdAt: now };
     await this.checkAchievement(a.body);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { MicrocredError } from '../../errors.js';
-import { ServiceError } from '../../service/errors.js';
 import type { CredentialState, StoredAchievement } from '../../storage/types.js';
 import { readJsonFile } from '../io.js';
 import { withService } from '../service.js';
@@ -20,9 +19,7 @@ export function registerRegistrar(program: Command): void {
     .action(async (file: string, opts: { id?: string }) => {
       const { body, slug } = achievementFrom(await readJsonFile(file), opts.id);
       await withService(async (issuing) => {
-        const a = await issuing.createAchievement(body, 'cli', slug).catch((e: unknown) => {
-          throw e instanceof ServiceError && e.code === 'MC_ACHIEVEMENT_EXISTS' ? new ServiceError(409, e.code, `achievement ${slug} already exists; change it with: microcred achievements update ${slug} FILE`) : e;
-        });
+        const a = await issuing.createAchievement(body, 'cli', slug);
         process.stdout.write(`${a.id} version ${a.version}\n`);
         process.stderr.write(`published as ${String(a.body.id)}\n`);
       });
