@@ -76,78 +76,98 @@ function shapeOf(v: unknown, key: string, parts: readonly KnownPart[]): string {
     return s + '}';
   }
   if (typeof v === 'string') {
-    if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') return '"' + v.length + '"' + v;
+    if (keptKey(key)) return '"' + v.length + '"' + v;
     return isAbsoluteIri(v) ? 'i' : 's';
   }
   return typeof v === 'number' ? '0' : 'b';
 }
 
-/**
- * Whether `v` has exactly the shape `shape` (as jsonLdShape writes it), without building the
- * string: a cohort's documents mostly repeat the last shape, and building it allocated more than
- * everything else on the issue path.
- */
-export function matchesShape(v: unknown, shape: string, parts?: readonly KnownPart[]): boolean {
-  return matchAt(v, '', parts ?? NO_PARTS, shape, 0) === shape.length;
+const keptKey = (key: string) => key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite';
+
+/** A string value kept in a shape (a type, a context, a cryptosuite), and a known part's token. */
+class Kept {
+  constructor(readonly value: string) {}
+}
+class Token {
+  constructor(readonly token: string) {}
+}
+/** An object's members in order, each with its value's shape. */
+class Members {
+  constructor(
+    readonly keys: string[],
+    readonly values: ShapeTree[],
+  ) {}
 }
 
-/** Where v's shape ends in `shape` when it starts at `at` (shapeOf's grammar, step by step), or -1. */
-function matchAt(v: unknown, key: string, parts: readonly KnownPart[], shape: string, at: number): number {
-  if (at < 0) return -1;
-  if (v === null) return shape.charCodeAt(at) === 110 /* n */ ? at + 1 : -1;
+/**
+ * A document's shape as a tree (shapeOf's information, walkable without parsing): a leaf code
+ * ('n', '0', 'b', 's', 'i', as shapeOf writes them), a kept string, a part's token, an array's
+ * items or an object's members. Matching a document against it compares member names with ===,
+ * which for the internalized names of parsed and built objects is a pointer compare.
+ */
+export type ShapeTree = string | Kept | Token | Members | ShapeTree[];
+
+/** The tree of v's shape: matchesShape(w, jsonLdShapeTree(v)) exactly when jsonLdShape(w) === jsonLdShape(v). */
+export function jsonLdShapeTree(v: unknown, parts?: readonly KnownPart[]): ShapeTree {
+  return treeOf(v, '', parts ?? NO_PARTS);
+}
+
+function treeOf(v: unknown, key: string, parts: readonly KnownPart[]): ShapeTree {
+  if (v === null) return 'n';
   if (typeof v === 'object') {
     const part = parts.length ? partOf(v, parts) : undefined;
-    if (part !== undefined) {
-      const token = partToken(part, key, false);
-      return token !== undefined && holdsAt(shape, token, at) ? at + token.length : -1;
-    }
+    if (part !== undefined) return new Token(partToken(part, key, true)!);
     if (Array.isArray(v)) {
-      if (shape.charCodeAt(at) !== 91 /* [ */) return -1;
-      at++;
-      for (const x of v) {
-        at = matchAt(x, key, parts, shape, at);
-        if (at < 0 || shape.charCodeAt(at) !== 44 /* , */) return -1;
-        at++;
-      }
-      return shape.charCodeAt(at) === 93 /* ] */ ? at + 1 : -1;
+      const items: ShapeTree[] = [];
+      for (const x of v) items.push(treeOf(x, key, parts));
+      return items;
     }
-    if (shape.charCodeAt(at) !== 123 /* { */) return -1;
-    at++;
+    const keys: string[] = [];
+    const values: ShapeTree[] = [];
     for (const k in v) {
-      at = matchInt(shape, at, k.length);
-      if (at < 0 || shape.charCodeAt(at) !== 0 || !holdsAt(shape, k, at + 1)) return -1;
-      at = matchAt((v as Record<string, unknown>)[k], k, parts, shape, at + 1 + k.length);
-      if (at < 0 || shape.charCodeAt(at) !== 44) return -1;
-      at++;
+      keys.push(k);
+      values.push(treeOf((v as Record<string, unknown>)[k], k, parts));
     }
-    return shape.charCodeAt(at) === 125 /* } */ ? at + 1 : -1;
+    return new Members(keys, values);
   }
-  if (typeof v === 'string') {
-    if (key === 'type' || key === '@type' || key === '@context' || key === 'cryptosuite') {
-      if (shape.charCodeAt(at) !== 34 /* " */) return -1;
-      at = matchInt(shape, at + 1, v.length);
-      if (at < 0 || shape.charCodeAt(at) !== 34 || !holdsAt(shape, v, at + 1)) return -1;
-      return at + 1 + v.length;
-    }
-    return shape.charCodeAt(at) === (isAbsoluteIri(v) ? 105 /* i */ : 115) /* s */ ? at + 1 : -1;
-  }
-  return shape.charCodeAt(at) === (typeof v === 'number' ? 48 /* 0 */ : 98) /* b */ ? at + 1 : -1;
+  if (typeof v === 'string') return keptKey(key) ? new Kept(v) : isAbsoluteIri(v) ? 'i' : 's';
+  return typeof v === 'number' ? '0' : 'b';
 }
 
-/** shape.startsWith(s, at) for the short names and types of a shape, without the builtin's call overhead. */
-function holdsAt(shape: string, s: string, at: number): boolean {
-  if (at + s.length > shape.length) return false;
-  for (let i = 0; i < s.length; i++) if (shape.charCodeAt(at + i) !== s.charCodeAt(i)) return false;
-  return true;
+/**
+ * Whether `v` has exactly the shape of `tree`, without building its shape: a cohort's documents
+ * mostly repeat the last shape, and building it allocated more than everything else on the
+ * issue path. Walks v as shapeOf does, so the two agree on every value (holes, inherited keys).
+ */
+export function matchesShape(v: unknown, tree: ShapeTree, parts?: readonly KnownPart[]): boolean {
+  return fits(v, '', parts ?? NO_PARTS, tree);
 }
 
-/** The decimal digits of n (a non-negative integer) at `at`, as String(n) writes them. */
-function matchInt(shape: string, at: number, n: number): number {
-  let digits = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-  const end = at + digits;
-  for (let i = end - 1, x = n; i >= at; i--, x = Math.floor(x / 10)) if (shape.charCodeAt(i) !== 48 + (x % 10)) return -1;
-  return end;
+function fits(v: unknown, key: string, parts: readonly KnownPart[], t: ShapeTree): boolean {
+  if (v === null) return t === 'n';
+  if (typeof v === 'object') {
+    const part = parts.length ? partOf(v, parts) : undefined;
+    if (part !== undefined) return t instanceof Token && partToken(part, key, false) === t.token;
+    if (Array.isArray(v)) {
+      if (!Array.isArray(t)) return false;
+      let i = 0;
+      for (const x of v) {
+        if (i >= t.length || !fits(x, key, parts, t[i]!)) return false;
+        i++;
+      }
+      return i === t.length;
+    }
+    if (!(t instanceof Members)) return false;
+    const { keys, values } = t;
+    let i = 0;
+    for (const k in v) {
+      if (i >= keys.length || k !== keys[i] || !fits((v as Record<string, unknown>)[k], k, parts, values[i]!)) return false;
+      i++;
+    }
+    return i === keys.length;
+  }
+  if (typeof v === 'string') return keptKey(key) ? t instanceof Kept && t.value === v : t === (isAbsoluteIri(v) ? 'i' : 's');
+  return t === (typeof v === 'number' ? '0' : 'b');
 }
 
 /** Starts with a URI scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"). */
@@ -163,7 +183,12 @@ function isAbsoluteIri(s: string): boolean {
   return false;
 }
 
-const shapeCache = new LRUCache<string, Problem[]>({ max: 2000 });
+/** Verdicts per shape, each with its shape's tree (for matching the next documents in place). */
+const shapeCache = new LRUCache<string, ShapeVerdict>({ max: 2000 });
+interface ShapeVerdict {
+  tree: ShapeTree;
+  problems: Problem[];
+}
 
 /** checkJsonLdTerms, remembered per document shape (see jsonLdShape). */
 export async function checkJsonLdTermsCached(document: Record<string, unknown>, parts?: readonly KnownPart[]): Promise<Problem[]> {
@@ -176,21 +201,23 @@ export async function checkJsonLdTermsCached(document: Record<string, unknown>, 
  */
 export function checkJsonLdTermsNow(document: Record<string, unknown>, parts?: readonly KnownPart[]): Problem[] | Promise<Problem[]> {
   // A cohort's credentials usually share the last shape: checked in place, with no shape built.
-  if (last !== undefined && matchesShape(document, last.shape, parts)) return last.problems;
+  if (last !== undefined && matchesShape(document, last.tree, parts)) return last.problems;
   const shape = jsonLdShape(document, parts);
   const known = shapeCache.get(shape);
   if (known) {
-    last = { shape, problems: known };
-    return known;
+    last = known;
+    return known.problems;
   }
+  const tree = jsonLdShapeTree(document, parts);
   return checkJsonLdTerms(document).then((problems) => {
-    shapeCache.set(shape, problems);
-    last = { shape, problems };
+    const verdict = { tree, problems };
+    shapeCache.set(shape, verdict);
+    last = verdict;
     return problems;
   });
 }
 
-let last: { shape: string; problems: Problem[] } | undefined;
+let last: ShapeVerdict | undefined;
 
 /**
  * VCDM 2.0's context maps every undefined term into this namespace through `@vocab`, so safe
