@@ -104,15 +104,17 @@ export async function signJwtPayloadParts(payloadObject: Record<string, unknown>
   return signPrepared(prepareJwt(payloadObject, signer), signer);
 }
 
-/** The protected header, per algorithm and key id (a process signs with a handful of keys). */
-const headers = new Map<string, string>();
+/**
+ * The protected header, per signer object (a process signs with a handful): looked up by identity,
+ * not by an `alg + kid` string built and hashed per credential. Checked against the signer's
+ * current alg and kid, so a signer object whose key id changed gets a new header.
+ */
+const headers = new WeakMap<object, { alg: string; kid: string; header: string }>();
 function headerB64(signer: Pick<Signer, 'alg' | 'kid'>): string {
-  const id = `${signer.alg}\u0000${signer.kid}`;
-  let header = headers.get(id);
-  if (header === undefined) {
-    if (headers.size >= 64) headers.clear();
-    headers.set(id, (header = encodeBase64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }))));
-  }
+  const known = headers.get(signer);
+  if (known !== undefined && known.alg === signer.alg && known.kid === signer.kid) return known.header;
+  const header = encodeBase64url(JSON.stringify({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }));
+  headers.set(signer, { alg: signer.alg, kid: signer.kid, header });
   return header;
 }
 
@@ -257,6 +259,9 @@ function quoted(name: string): string {
   return q;
 }
 
+/** What JSON.stringify escapes in a string: a quote, a backslash, a control character, a lone surrogate (any surrogate here, to stay simple). */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** A member value's JSON text (undefined: JSON.stringify leaves the member out; null: it has a toJSON method). */
 function memberText(v: unknown): string | undefined | null {
   if (v !== null && typeof v === 'object') {
@@ -264,5 +269,8 @@ function memberText(v: unknown): string | undefined | null {
     if (text !== undefined) return text;
     if (hasToJson(v)) return null;
   }
+  // A payload's top-level strings (ids, dates, names) rarely need escaping: quoted as they are,
+  // they skip a JSON.stringify call each.
+  if (typeof v === 'string' && !ESCAPED.test(v)) return '"' + v + '"';
   return JSON.stringify(v) as string | undefined;
 }
