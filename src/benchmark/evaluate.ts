@@ -60,13 +60,17 @@ function evaluateRule(view: McView, rule: Rule): RuleOutcome {
 }
 
 /**
- * Outcomes of rules that read only the achievement, per achievement content and rule. A cohort's
+ * Outcomes of rules that read only the achievement, per achievement content, profile and rule
+ * (by its position: profiles are loaded once and never change in a process). A cohort's
  * credentials share one achievement, so most rules run once per cohort instead of once per
  * credential. Sound because checks are pure functions of the view: a run that read only the
  * achievement takes the same path, and reaches the same outcome, for any credential whose
- * achievement has the same content. Outcomes are frozen, as they are shared.
+ * achievement has the same content. Outcomes are frozen, as they are shared. A rule seen reading
+ * learner data is marked LEARNER and from then on runs for every credential, without the tracking.
  */
-const achievementOutcomes = new LRUCache<string, Map<Rule, RuleOutcome>>({ max: 256 });
+const LEARNER = 0;
+type KnownOutcomes = Array<RuleOutcome | typeof LEARNER | undefined>;
+const achievementOutcomes = new LRUCache<string, Map<ProfileDefinition, KnownOutcomes>>({ max: 256 });
 
 /** Facts derived from an achievement alone (see achievementFact in view.ts), per achievement content. */
 const achievementFacts = new LRUCache<string, NonNullable<McView['facts']>>({ max: 256 });
@@ -106,25 +110,34 @@ class TrackedView implements McView {
 }
 
 export function evaluateProfile(view: McView, profile: ProfileDefinition, achievementKey?: string): ProfileReport {
-  let rules: RuleOutcome[];
-  if (achievementKey === undefined) {
-    rules = profile.rules.map((r) => evaluateRule(view, r));
-  } else {
-    let known = achievementOutcomes.get(achievementKey);
-    if (!known) achievementOutcomes.set(achievementKey, (known = new Map()));
-    const tracked = new TrackedView(view);
-    // Keyed by the rule object itself: profiles are loaded once and never change in a process.
-    rules = profile.rules.map((r) => {
-      const hit = known!.get(r);
-      if (hit) return hit;
-      tracked.learnerRead = false;
-      const outcome = evaluateRule(tracked, r);
-      if (!tracked.learnerRead) known!.set(r, Object.freeze(outcome));
-      return outcome;
-    });
+  const rules: RuleOutcome[] = [];
+  let known: KnownOutcomes | undefined;
+  if (achievementKey !== undefined) {
+    let byProfile = achievementOutcomes.get(achievementKey);
+    if (!byProfile) achievementOutcomes.set(achievementKey, (byProfile = new Map()));
+    known = byProfile.get(profile);
+    if (!known) byProfile.set(profile, (known = []));
   }
-  const status = rules.some((r) => r.status === 'failed') ? 'failed' : rules.some((r) => r.status === 'warning') ? 'warning' : 'passed';
-  return { profile: profile.id, name: profile.name, version: profile.version, status, rules };
+  let tracked: TrackedView | undefined;
+  let failed = false;
+  let warned = false;
+  for (let i = 0; i < profile.rules.length; i++) {
+    const r = profile.rules[i]!;
+    const hit = known?.[i];
+    let outcome: RuleOutcome;
+    if (known === undefined || hit === LEARNER) outcome = evaluateRule(view, r);
+    else if (hit !== undefined) outcome = hit;
+    else {
+      tracked ??= new TrackedView(view);
+      tracked.learnerRead = false;
+      outcome = evaluateRule(tracked, r);
+      known[i] = tracked.learnerRead ? LEARNER : Object.freeze(outcome);
+    }
+    if (outcome.status === 'failed') failed = true;
+    else if (outcome.status === 'warning') warned = true;
+    rules.push(outcome);
+  }
+  return { profile: profile.id, name: profile.name, version: profile.version, status: failed ? 'failed' : warned ? 'warning' : 'passed', rules };
 }
 
 /**
