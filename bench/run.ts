@@ -96,11 +96,13 @@ if (want('jwt')) {
  * Why one ES256 credential at a time costs more than a run of them: what one operation between
  * credentials does to the next credential's checks. OpenSSL 3.0 makes one system call per ECDSA
  * signature (getpid: its random generator's fork check, seen with strace) and none per Ed25519
- * signature. Where a system call flushes the TLB (page-table isolation without PCID, as on CI's
- * machines), the code that runs next refills it page by page: the raw floor's small loop barely
- * notices, a credential's checks do. The fstat row isolates that share. Measured: the issuance work besides the signature (the
- * issuer's code with a signer that returns a fixed signature), alone and with one operation
- * between credentials, the operation itself timed apart.
+ * signature. Where a system call flushes the TLB (page-table isolation without PCID, as on some
+ * of CI's VMs), the code that runs next refills it page by page: the raw floor's small loop barely
+ * notices, a credential's checks do. The fstat row isolates that share; where it costs nothing
+ * (a VM with PCID), what remains is the signature displacing the checks' code and data from the
+ * caches. Measured: the issuance work besides the signature (the issuer's code with a signer that
+ * returns a fixed signature), alone and with one operation between credentials, the operation
+ * itself timed apart.
  */
 async function interference() {
   const key = generateKey('ES256');
