@@ -9,7 +9,8 @@ export class JsonSnapshot {
    * The value depth first in one array: a leaf as itself; an object as OBJECT, its member count,
    * then each member's name and value; an array as ARRAY, its length, then its items. One
    * contiguous array rather than a node per object: comparing walks fewer cache lines, which
-   * counts right after a signature has swept the caches (see bench/run.ts, interference).
+   * counts when something else has used the caches since the last comparison (a signature
+   * between one-off credentials; see bench/run.ts, interference).
    */
   constructor(readonly slots: readonly unknown[]) {}
 }
