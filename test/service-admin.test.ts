@@ -485,6 +485,20 @@ describe('registrar CLI against the service database (SQLite file): achievements
     expect((await cli('credentials', 'list')).stderr).toBe('2 credential(s)\n');
     expect((await cli('credentials', 'list', '--limit', '1')).stderr).toBe('2 credential(s), 1 shown (--limit)\n');
     expect((await cli('credentials', 'list', '--state', 'gone')).code).toBe(2);
+    // One rule for a learner search on both surfaces (IssuingService.learnerFilter): 1 to 200 characters once trimmed.
+    for (const bad of ['   ', 'x'.repeat(201)]) {
+      const viaCli = await cli('credentials', 'list', '--learner', bad);
+      expect(viaCli.code).toBe(2);
+      expect(viaCli.stderr).toBe('microcred: MC_REQUEST_INVALID: learner must be 1 to 200 characters of a name or identifier\n');
+      const viaApi = await api('GET', `/api/v1/credentials?learner=${encodeURIComponent(bad)}`, undefined, bearer(svc.bootstrapToken!));
+      expect(viaApi.status).toBe(400);
+      expect(viaApi.json).toMatchObject({ code: 'MC_REQUEST_INVALID', detail: 'learner must be 1 to 200 characters of a name or identifier' });
+    }
+    // Padding is trimmed before the length is judged, the same on both surfaces.
+    const padded = ` ${'asha r'.padEnd(200, ' ')} `;
+    expect((await cli('credentials', 'list', '--learner', padded)).stderr).toBe('1 credential(s)\n');
+    expect((await api('GET', `/api/v1/credentials?learner=${encodeURIComponent(padded)}`, undefined, bearer(svc.bootstrapToken!))).json).toMatchObject({ total: 1 });
+    expect((await api('GET', '/api/v1/credentials?learner=a&learner=b', undefined, bearer(svc.bootstrapToken!))).status).toBe(400);
 
     const noReason = await cli('credentials', 'revoke', id);
     expect(noReason.code).toBe(2);

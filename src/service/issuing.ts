@@ -176,9 +176,14 @@ export class IssuingService {
     throw new Error('could not allocate a free status index after 20 attempts');
   }
 
-  /** The storage filter for a learner as a registrar typed them: part of a name, or an exact identifier. */
+  /**
+   * The storage filter for a learner as a registrar typed them (API `?learner=`, CLI `--learner`):
+   * part of a name, or an exact identifier; 1 to 200 characters once trimmed.
+   */
   learnerFilter(typed: string): NonNullable<CredentialFilter['learner']> {
-    return { text: typed, key: learnerToken(typed, this.keyring.learnerSearchKey()) };
+    const text = typed.trim();
+    if (text === '' || text.length > 200) throw new ServiceError(400, 'MC_REQUEST_INVALID', 'learner must be 1 to 200 characters of a name or identifier');
+    return { text, key: learnerToken(text, this.keyring.learnerSearchKey()) };
   }
 
   private replay(earlier: StoredCredential, requestHash: string): IssueResult {

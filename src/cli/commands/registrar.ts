@@ -69,13 +69,11 @@ export function registerRegistrar(program: Command): void {
       if (opts.state !== undefined && !['active', 'revoked', 'suspended'].includes(opts.state)) throw new MicrocredError('MC_USAGE', '--state must be active, revoked or suspended');
       const since = opts.since === undefined ? undefined : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(opts.since) ? `${opts.since}T00:00:00Z` : opts.since);
       if (since !== undefined && Number.isNaN(since)) throw new MicrocredError('MC_USAGE', '--since must be a date (YYYY-MM-DD) or a date-time');
-      const learner = opts.learner?.trim();
-      if (opts.learner !== undefined && (!learner || learner.length > 200)) throw new MicrocredError('MC_USAGE', '--learner must be 1 to 200 characters of a name or identifier');
       await withService(async (issuing, storage) => {
         const page = await storage.listCredentials({
           limit,
           offset: 0,
-          ...(learner ? { learner: issuing.learnerFilter(learner) } : {}),
+          ...(opts.learner !== undefined ? { learner: issuing.learnerFilter(opts.learner) } : {}),
           ...(opts.achievement ? { achievementId: opts.achievement } : {}),
           ...(opts.state ? { state: opts.state as CredentialState } : {}),
           ...(since !== undefined ? { since: new Date(since).toISOString() } : {}),
