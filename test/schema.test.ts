@@ -322,7 +322,7 @@ describe('validateAchievementCredential', () => {
     const c = minimalCredential();
     delete c.credentialSubject.achievement;
     expect(validateAchievementCredential(c)).toEqual([
-      { path: '/credentialSubject/achievement', message: "must have required property 'achievement'" },
+      { path: '/credentialSubject/achievement', message: 'is required' },
     ]);
   });
 
@@ -330,7 +330,7 @@ describe('validateAchievementCredential', () => {
     const c = minimalCredential();
     delete c.credentialSubject.achievement.name;
     expect(validateAchievementCredential(c)).toEqual([
-      { path: '/credentialSubject/achievement/name', message: "must have required property 'name'" },
+      { path: '/credentialSubject/achievement/name', message: 'is required' },
     ]);
   });
 

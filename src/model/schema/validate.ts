@@ -299,6 +299,8 @@ function toProblem(e: ErrorObject): Problem {
     case 'required':
       // Point at the missing member itself: /credentialSubject/achievement, not its parent.
       path += `/${escapePointer(String(params.missingProperty))}`;
+      // Ajv's "must have required property 'x'" would repeat the name the path now ends with.
+      message = 'is required';
       break;
     case 'additionalProperties':
       path += `/${escapePointer(String(params.additionalProperty))}`;
