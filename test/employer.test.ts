@@ -62,6 +62,10 @@ beforeAll(async () => {
     issued[name] = { uuid: (body.id as string).replace('urn:uuid:', ''), jwt: body.jwt as string, verificationUrl: body.verificationUrl as string };
   }
   await api('POST', `/api/v1/credentials/${issued.revoked!.uuid}/revoke`, { reason: 'assessment misconduct' });
+  // Named by the subject's own `name` (a VCDM 2.0 term, as in the 1EdTech validator's fixtures), not an OB 3.0 name identifier.
+  const named = await api('POST', '/api/v1/credentials', { ...issue, achievementId: 'data-ethics-101', credentialSubject: { ...subject, name: 'Rahul Verma' } });
+  expect(named.status).toBe(201);
+  issued.named = { uuid: (json(named).id as string).replace('urn:uuid:', ''), jwt: json(named).jwt as string, verificationUrl: json(named).verificationUrl as string };
 
   verifier = await startVerifierService(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', TRUST_REGISTRY: registry }));
   if (hasChromium) {
@@ -120,6 +124,19 @@ describe('QR codes and the printable certificate', () => {
     const text = execFileSync('pdftotext', [file, '-']).toString();
     expect(text).toContain('Priya Sharma');
     expect(text).toContain('2 NCrF');
+  });
+
+  it('a name given as the subject\'s own `name` is shown, printed and searchable like an OB 3.0 name identifier', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}${new URL(issued.named!.verificationUrl).pathname}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<p class="learner-name">Rahul Verma</p>');
+    const found = json(await api('GET', '/api/v1/credentials?learner=rahul'));
+    expect((found.items as Array<Record<string, unknown>>).map((i) => [i.id, i.learner])).toEqual([[`urn:uuid:${issued.named!.uuid}`, 'Rahul Verma']]);
+    if (hasPoppler) {
+      const file = join(ARTIFACTS, 'certificate-named.pdf');
+      writeFileSync(file, (await api('GET', `/api/v1/credentials/${issued.named!.uuid}/certificate.pdf`)).bytes);
+      expect(execFileSync('pdftotext', [file, '-']).toString()).toContain('Rahul Verma');
+    }
   });
 
   it.skipIf(!hasChromium)('the SVG QR code, rendered by a browser, decodes to the verification URL', async () => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { learnerRecord, learnerToken } from '../src/service/learner.js';
 import { createKek } from '../src/service/kek.js';
+import { clearNames } from '../src/lib/subject-names.js';
 
 const key = randomBytes(32);
 
@@ -43,6 +44,15 @@ describe('learnerRecord', () => {
     expect(r).toEqual({ name: 'Asha Rao', keys: learnerToken('Asha Rao', key) });
   });
 
+  it('keeps the subject\'s own name too, first and once, and finds it like any identifier', () => {
+    expect(learnerRecord({ name: 'Rahul Verma', id: 'did:example:rahul' }, key)).toEqual({ name: 'Rahul Verma', keys: `${learnerToken('rahul verma', key)} ${learnerToken('did:example:rahul', key)}` });
+    const r = learnerRecord({ name: ' Asha Rao ', identifier: [{ identityType: 'name', identifier: 'आशा राव', hashed: false }, { identityType: 'name', identifier: 'Asha Rao', hashed: false }] }, key);
+    expect(r.name).toBe('Asha Rao · आशा राव');
+    expect(r.keys.split(' ')).toEqual([learnerToken('asha rao', key), learnerToken('आशा राव', key)]);
+    expect(learnerRecord({ name: '  ', id: 'did:example:x' }, key)).toEqual({ name: null, keys: learnerToken('did:example:x', key) });
+    expect(learnerRecord({ name: 42, id: 'did:example:x' }, key).name).toBeNull();
+  });
+
   it('names nobody for a subject without identifiers, and skips what is not an identifier', () => {
     expect(learnerRecord(undefined, key)).toEqual({ name: null, keys: '' });
     expect(learnerRecord({ identifier: 'x@example.edu' }, key)).toEqual({ name: null, keys: '' });
@@ -66,5 +76,24 @@ describe('the search key', () => {
     expect(a.equals(createKek(Buffer.from(kekBytes)).derive('microcred learner search v1'))).toBe(true);
     expect(a.equals(kekBytes)).toBe(false);
     expect(a.equals(kek.derive('another purpose'))).toBe(false);
+  });
+});
+
+describe('clearNames (what the verification page and the certificate show)', () => {
+  it('gives the subject\'s name and its clear name identifiers in order, once each, and nothing hashed', () => {
+    expect(
+      clearNames({
+        name: 'Asha Rao',
+        identifier: [
+          { type: 'IdentityObject', identityType: 'name', hashed: false, identityHash: 'Asha Rao' },
+          { type: 'IdentityObject', identityType: 'name', hashed: true, identityHash: 'sha256$abc', salt: 's' },
+          { type: 'IdentityObject', identityType: 'emailAddress', hashed: false, identityHash: 'asha@example.edu' },
+          { type: 'IdentityObject', identityType: 'name', hashed: false, identityHash: 'आशा राव' },
+        ],
+      }),
+    ).toEqual(['Asha Rao', 'आशा राव']);
+    expect(clearNames({ name: ' ', identifier: [{ identityType: 'name', hashed: false, identityHash: 7 }] })).toEqual([]);
+    expect(clearNames(null)).toEqual([]);
+    expect(clearNames(['Asha'])).toEqual([]);
   });
 });

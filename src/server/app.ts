@@ -31,6 +31,7 @@ import { recipientMatches } from '../verifier/recipient.js';
 import type { VerificationReport } from '../verifier/report.js';
 import type { VerifierInput } from '../verifier/input.js';
 import { verificationQrPng, verificationQrSvg } from '../web/qr.js';
+import { clearNames } from '../lib/subject-names.js';
 
 export interface AppDeps {
   config: ServiceConfig;
@@ -324,7 +325,7 @@ export function createApp(deps: AppDeps): express.Express {
       const subject = cred.credentialSubject ?? {};
       const a = (subject.achievement ?? {}) as Record<string, unknown>;
       const qb = (a.qualityBenchmark ?? {}) as Record<string, unknown>;
-      const name = (Array.isArray(subject.identifier) ? (subject.identifier as Array<Record<string, unknown>>) : []).find((i) => i.identityType === 'name' && i.hashed === false)?.identityHash;
+      const name = clearNames(subject).join(' · ') || undefined;
       const facts: Array<[string, string]> = [];
       if (a.creditsAvailable !== undefined) facts.push(['Credits', `${String(subject.creditsEarned ?? a.creditsAvailable)}${qb.creditSystem ? ` ${String(qb.creditSystem)}` : ''}`]);
       if (qb.notionalHours !== undefined) facts.push(['Notional hours', String(qb.notionalHours)]);

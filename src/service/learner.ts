@@ -4,8 +4,9 @@ import { createHmac } from 'node:crypto';
  * Who a credential is for, as the issuer's registrars find it again (issue #8's console), without
  * keeping more of the learner in the clear than the credential itself shows:
  *
- * - `name`: the names the credential carries in the clear (identityType "name" with
- *   `hashed: false`, printed on certificates), joined with " · "; searched by any part of it.
+ * - `name`: the names the credential carries in the clear (the subject's `name`, and identifiers
+ *   of identityType "name" with `hashed: false`; printed on certificates), joined with " · ";
+ *   searched by any part of it.
  * - `keys`: for every identifier (email, student id, APAAR, names, the subject id), a keyed hash
  *   under a key derived from the KEK, so a registrar who types an exact identifier finds the
  *   credential, while a copy of the database alone cannot confirm a guessed email.
@@ -23,9 +24,14 @@ const MAX_NAME = 300;
 
 export function learnerRecord(subject: unknown, searchKey: Uint8Array): LearnerRecord {
   if (!subject || typeof subject !== 'object' || Array.isArray(subject)) return { name: null, keys: '' };
-  const { id, identifier } = subject as { id?: unknown; identifier?: unknown };
+  const { id, identifier, name: given } = subject as { id?: unknown; identifier?: unknown; name?: unknown };
   const names: string[] = [];
   const values: string[] = [];
+  // A subject's own `name` is shown in the clear too (see clearNames), so it is found the same way.
+  if (typeof given === 'string' && given.trim() !== '') {
+    values.push(given);
+    names.push(given.trim());
+  }
   for (const entry of Array.isArray(identifier) ? (identifier as unknown[]) : []) {
     if (!entry || typeof entry !== 'object') continue;
     const { identityType, identifier: given, identityHash, hashed } = entry as { identityType?: unknown; identifier?: unknown; identityHash?: unknown; hashed?: unknown };
@@ -33,7 +39,7 @@ export function learnerRecord(subject: unknown, searchKey: Uint8Array): LearnerR
     const value = typeof given === 'string' ? given : hashed === false && typeof identityHash === 'string' ? identityHash : undefined;
     if (value === undefined || value.trim() === '') continue;
     values.push(value);
-    if (identityType === 'name' && hashed === false) names.push(value.trim());
+    if (identityType === 'name' && hashed === false && !names.includes(value.trim())) names.push(value.trim());
   }
   if (typeof id === 'string' && id.trim() !== '') values.push(id);
   const keys = [...new Set(values.map((v) => learnerToken(v, searchKey)))].join(' ');

@@ -4,6 +4,7 @@
  */
 import type { CheckResult, VerificationReport } from '../verifier/report.js';
 import { FAVICON_LINK } from './icon.js';
+import { clearNames } from '../lib/subject-names.js';
 
 export type Verdict = 'verified' | 'not-verified' | 'could-not-check';
 
@@ -96,9 +97,8 @@ function benchmarkSection(report: VerificationReport): string {
 function learnerSection(credential: Json, report: VerificationReport, opts: RenderOptions): string {
   const subject = obj(credential.credentialSubject);
   const ids = arr(subject.identifier).map(obj);
-  const plainName = ids.find((i) => i.identityType === 'name' && i.hashed === false)?.identityHash;
   const rows: string[] = [];
-  if (str(plainName)) rows.push(`<p class="learner-name">${escapeHtml(plainName)}</p>`);
+  for (const name of clearNames(subject)) rows.push(`<p class="learner-name">${escapeHtml(name)}</p>`);
   if (str(subject.id)) rows.push(`<p>Identifier: <code>${escapeHtml(subject.id)}</code></p>`);
   const hashed = ids.filter((i) => i.hashed === true);
   if (hashed.length && opts.recipient) {
