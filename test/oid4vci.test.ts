@@ -165,6 +165,27 @@ async function nonceFrom(s: Service): Promise<string> {
 
 // --- the suite -------------------------------------------------------------------------------
 
+/** The third-party client's environment: a holder's signer, and fetch with the issuer's host mapped to loopback. */
+function callbacks(s: Service, holder: Holder): Omit<CallbackContext, 'verifyJwt' | 'encryptJwe' | 'decryptJwe'> & Pick<CallbackContext, 'verifyJwt' | 'encryptJwe' | 'decryptJwe'> {
+  const loopback = (url: string) => url.replace(`http://${HOST}:${s.port}`, `http://127.0.0.1:${s.port}`);
+  return {
+    fetch: ((input: RequestInfo | URL, init?: RequestInit) => fetch(loopback(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url), init)) as typeof fetch,
+    hash: (data: Uint8Array, alg: HashAlgorithm) => new Uint8Array(createHash(alg.replace('-', '').toLowerCase()).update(data).digest()),
+    generateRandom: (n: number) => new Uint8Array(randomBytes(n)),
+    clientAuthentication: clientAuthenticationAnonymous(),
+    signJwt: async (_signer, { header, payload }) => ({ jwt: await signJws(holder, header as Record<string, unknown>, payload as Record<string, unknown>), signerJwk: holder.publicJwk }),
+    verifyJwt: async () => {
+      throw new Error('not used');
+    },
+    encryptJwe: async () => {
+      throw new Error('not used');
+    },
+    decryptJwe: async () => {
+      throw new Error('not used');
+    },
+  };
+}
+
 describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
   let s: Service;
   let issueToken: string;
@@ -184,26 +205,6 @@ describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
   });
 
   /** The wallet's callbacks for the third-party client. */
-  function callbacks(holder: Holder): Omit<CallbackContext, 'verifyJwt' | 'encryptJwe' | 'decryptJwe'> & Pick<CallbackContext, 'verifyJwt' | 'encryptJwe' | 'decryptJwe'> {
-    const loopback = (url: string) => url.replace(`http://${HOST}:${s.port}`, `http://127.0.0.1:${s.port}`);
-    return {
-      fetch: ((input: RequestInfo | URL, init?: RequestInit) => fetch(loopback(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url), init)) as typeof fetch,
-      hash: (data: Uint8Array, alg: HashAlgorithm) => new Uint8Array(createHash(alg.replace('-', '').toLowerCase()).update(data).digest()),
-      generateRandom: (n: number) => new Uint8Array(randomBytes(n)),
-      clientAuthentication: clientAuthenticationAnonymous(),
-      signJwt: async (_signer, { header, payload }) => ({ jwt: await signJws(holder, header as Record<string, unknown>, payload as Record<string, unknown>), signerJwk: holder.publicJwk }),
-      verifyJwt: async () => {
-        throw new Error('not used');
-      },
-      encryptJwe: async () => {
-        throw new Error('not used');
-      },
-      decryptJwe: async () => {
-        throw new Error('not used');
-      },
-    };
-  }
-
   it('the institution creates a single-use offer: PIN shown once, URIs, wallet page', async () => {
     const offer = await makeOffer(s, issueToken, credentialUuid, { expiresInSec: 3600 });
     expect(offer.offerUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer_uri=/);
@@ -266,7 +267,7 @@ describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
   it('full flow with the third-party client: a did:key (Ed25519) wallet gets a credential bound to its DID that our verifier accepts', async () => {
     const holder = ed25519DidKeyHolder();
     const offer = await makeOffer(s, issueToken, credentialUuid);
-    const client = new Openid4vciClient({ callbacks: callbacks(holder) });
+    const client = new Openid4vciClient({ callbacks: callbacks(s, holder) });
     const credentialOffer = await client.resolveCredentialOffer(offer.offerUri);
     expect(credentialOffer.credential_issuer).toBe(s.base);
     const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
@@ -335,7 +336,7 @@ describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
   it('draft shapes through the same client: format + credential_definition + singular proof, c_nonce from the token response', async () => {
     const holder = ed25519DidKeyHolder();
     const offer = await makeOffer(s, issueToken, credentialUuid);
-    const client = new Openid4vciClient({ callbacks: callbacks(holder) });
+    const client = new Openid4vciClient({ callbacks: callbacks(s, holder) });
     const credentialOffer = await client.resolveCredentialOffer(offer.offerUri);
     const v1 = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
     // The client speaks draft 14 when the metadata looks like it: ask it to.
@@ -371,7 +372,7 @@ describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
     expect((await s.svc.storage.getOffer(offer.id))!.attempts).toBe(1);
     // The third-party client sees the same error code.
     const holder = ed25519DidKeyHolder();
-    const client = new Openid4vciClient({ callbacks: callbacks(holder) });
+    const client = new Openid4vciClient({ callbacks: callbacks(s, holder) });
     const credentialOffer = await client.resolveCredentialOffer(offer.offerUri);
     const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
     const error = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, txCode: wrong }).then(
@@ -721,6 +722,28 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     // Tampered, the same JSON fails.
     const tampered = await verifyCredential({ ...credential, name: 'Something else' }, { fetcher: fetcher() });
     expect(tampered.verified).toBe(false);
+  });
+
+  it('full flow with the third-party client: the ldp_vc configuration gives a Data Integrity credential bound to the wallet that our verifier accepts', async () => {
+    const holder = ed25519DidKeyHolder();
+    const offer = await makeOffer(s, s.admin, uuid, { format: 'ldp_vc' });
+    const client = new Openid4vciClient({ callbacks: callbacks(s, holder) });
+    const credentialOffer = await client.resolveCredentialOffer(offer.offerUri);
+    expect(credentialOffer.credential_configuration_ids).toEqual(['OpenBadgeCredential_ldp']);
+    const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
+    const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, txCode: offer.txCode! });
+    const { c_nonce } = await client.requestNonce({ issuerMetadata });
+    const { jwt } = await client.createCredentialRequestJwtProof({ issuerMetadata, credentialConfigurationId: 'OpenBadgeCredential_ldp', signer: { method: 'did', didUrl: holder.kid, alg: holder.alg }, nonce: c_nonce });
+    const { credentialResponse } = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId: 'OpenBadgeCredential_ldp', proofs: { jwt: [jwt] } });
+    expect(credentialResponse.credentials).toHaveLength(1);
+    const credential = (credentialResponse.credentials![0] as { credential: Record<string, unknown> }).credential;
+    expect(typeof credential).toBe('object');
+    expect((credential.proof as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022' });
+    expect((credential.credentialSubject as { id: string }).id).toBe(holder.did);
+    const report = await verifyCredential(credential, { fetcher: fetcher() });
+    expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
+    expect(report).toMatchObject({ verified: true, format: 'data-integrity' });
+    expect((await s.svc.storage.getOffer(offer.id))).toMatchObject({ state: 'redeemed', holderId: holder.did });
   });
 
   it('an ldp_vc access token cannot fetch the jwt_vc_json configuration', async () => {
