@@ -10,7 +10,7 @@
  *
  * Failure cases speak the protocol directly (fetch), so each error code is seen exactly.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js'
 import type { Storage } from '../src/storage/types.js';
 import { createGuardedFetcher, verifyCredential } from '../src/verifier/index.js';
 import { unbake } from '../src/baking/index.js';
+import { bundledContexts } from '../src/lib/jsonld/contexts.js';
 import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
 import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 
@@ -100,8 +101,9 @@ const logSink = new Writable({
   },
 });
 
-async function start(storage: Storage, env: Record<string, string> = {}): Promise<Service> {
+async function start(storage: Storage, envOrForPort: Record<string, string> | ((port: number) => Record<string, string>) = {}): Promise<Service> {
   const port = await freePort();
+  const env = typeof envOrForPort === 'function' ? envOrForPort(port) : envOrForPort;
   // Several servers behind one public URL share BASE_URL (env); alone, the server's own port.
   const base = env.BASE_URL ?? `http://${HOST}:${port}`;
   const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', BASE_URL: base, DATA_DIR: mkdtempSync(join(tmpdir(), 'mc-oid4vci-')), LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000', ...env });
@@ -184,6 +186,24 @@ function callbacks(s: Service, holder: Holder): Omit<CallbackContext, 'verifyJwt
       throw new Error('not used');
     },
   };
+}
+
+/**
+ * The third-party client redeems an offer of one configuration (the only one it names) as a 1.0
+ * wallet does: offer, metadata, token with the PIN, nonce, key proof, credential.
+ */
+async function walletRedeems(s: Service, offer: Offer, holder: Holder): Promise<unknown> {
+  const client = new Openid4vciClient({ callbacks: callbacks(s, holder) });
+  const credentialOffer = await client.resolveCredentialOffer(offer.offerUri);
+  expect(credentialOffer.credential_configuration_ids).toHaveLength(1);
+  const credentialConfigurationId = credentialOffer.credential_configuration_ids[0]!;
+  const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
+  const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, ...(offer.txCode ? { txCode: offer.txCode } : {}) });
+  const { c_nonce } = await client.requestNonce({ issuerMetadata });
+  const { jwt } = await client.createCredentialRequestJwtProof({ issuerMetadata, credentialConfigurationId, signer: { method: 'did', didUrl: holder.kid, alg: holder.alg }, nonce: c_nonce });
+  const { credentialResponse } = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId, proofs: { jwt: [jwt] } });
+  expect(credentialResponse.credentials).toHaveLength(1);
+  return (credentialResponse.credentials![0] as { credential: unknown }).credential;
 }
 
 describe('OpenID4VCI issuer over HTTP (SQLite)', () => {
@@ -678,17 +698,22 @@ describe.skipIf(!pgUp)('OpenID4VCI single use across two servers on one PostgreS
   });
 });
 
+/** A service on SQLite with an Ed25519 key, the example achievement, and one credential issued under it. */
+async function ed25519ServiceWithCredential(env: (port: number) => Record<string, string>): Promise<{ s: Service; uuid: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-oid4vci-ed25519-'));
+  const s = await start(await openSqliteStorage(join(dir, 'microcred.db')), (port) => ({ KEY_ALG: 'EdDSA', ...env(port) }));
+  const { achievement } = exampleParts();
+  expect((await s.call('POST', '/api/v1/achievements', { body: { ...achievement, id: 'data-ethics-101' }, headers: bearer(s.admin) })).status).toBe(201);
+  return { s, uuid: await issueOne(s, s.admin, 'data-ethics-101') };
+}
+
 describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key', () => {
   let s: Service;
   let uuid: string;
   const fetcher = () => createGuardedFetcher({ allowHttp: true, allowedHosts: [HOST], lookup: async () => [{ address: '127.0.0.1', family: 4 }], cacheTtlMs: 0 });
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mc-oid4vci-ldp-'));
-    s = await start(await openSqliteStorage(join(dir, 'microcred.db')), { KEY_ALG: 'EdDSA' });
-    const { achievement } = exampleParts();
-    expect((await s.call('POST', '/api/v1/achievements', { body: { ...achievement, id: 'data-ethics-101' }, headers: bearer(s.admin) })).status).toBe(201);
-    uuid = await issueOne(s, s.admin, 'data-ethics-101');
+    ({ s, uuid } = await ed25519ServiceWithCredential(() => ({})));
   });
   afterAll(async () => {
     await s?.svc.close();
@@ -717,6 +742,8 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect((credential.credentialSubject as { id: string }).id).toBe(holder.did);
     const report = await verifyCredential(credential, { fetcher: fetcher() });
     expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
+    // The verification method is the key in the institution's JWK Set, as a JWT's kid is.
+    expect(report.checks.find((c) => c.check === 'key-binding')).toMatchObject({ status: 'passed', message: expect.stringContaining('/.well-known/jwks.json lists the key') });
     expect(report.format).toBe('data-integrity');
     expect(report.verified).toBe(true);
     // Tampered, the same JSON fails.
@@ -727,16 +754,7 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
   it('full flow with the third-party client: the ldp_vc configuration gives a Data Integrity credential bound to the wallet that our verifier accepts', async () => {
     const holder = ed25519DidKeyHolder();
     const offer = await makeOffer(s, s.admin, uuid, { format: 'ldp_vc' });
-    const client = new Openid4vciClient({ callbacks: callbacks(s, holder) });
-    const credentialOffer = await client.resolveCredentialOffer(offer.offerUri);
-    expect(credentialOffer.credential_configuration_ids).toEqual(['OpenBadgeCredential_ldp']);
-    const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
-    const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, txCode: offer.txCode! });
-    const { c_nonce } = await client.requestNonce({ issuerMetadata });
-    const { jwt } = await client.createCredentialRequestJwtProof({ issuerMetadata, credentialConfigurationId: 'OpenBadgeCredential_ldp', signer: { method: 'did', didUrl: holder.kid, alg: holder.alg }, nonce: c_nonce });
-    const { credentialResponse } = await client.retrieveCredentials({ issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId: 'OpenBadgeCredential_ldp', proofs: { jwt: [jwt] } });
-    expect(credentialResponse.credentials).toHaveLength(1);
-    const credential = (credentialResponse.credentials![0] as { credential: Record<string, unknown> }).credential;
+    const credential = (await walletRedeems(s, offer, holder)) as Record<string, unknown>;
     expect(typeof credential).toBe('object');
     expect((credential.proof as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022' });
     expect((credential.credentialSubject as { id: string }).id).toBe(holder.did);
@@ -765,6 +783,72 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect(res.status, res.text).toBe(200);
     expect(res.json.format).toBe('ldp_vc');
     expect(typeof res.json.credential).toBe('object');
+  });
+
+  it('after the key is compromised, its Data Integrity credentials stop verifying, as its VC-JWTs do', async () => {
+    const credential = (await walletRedeems(s, await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false }), ed25519DidKeyHolder())) as Record<string, unknown>;
+    expect((await verifyCredential(credential, { fetcher: fetcher() })).verified).toBe(true);
+    const keys = (await s.call('GET', '/api/v1/keys', { headers: bearer(s.admin) })).json.items as Array<{ id: string; state: string; kid: string }>;
+    const old = keys.find((k) => k.state === 'active')!;
+    expect((credential.proof as Array<{ verificationMethod: string }>)[0]!.verificationMethod).toBe(old.kid);
+    expect((await s.call('POST', '/api/v1/keys/rotate', { body: {}, headers: bearer(s.admin) })).status).toBe(201);
+    expect((await verifyCredential(credential, { fetcher: fetcher() })).verified).toBe(true); // retired: still valid for what it signed
+    expect((await s.call('POST', `/api/v1/keys/${old.id}/compromise`, { body: {}, headers: bearer(s.admin) })).status).toBe(200);
+    const report = await verifyCredential(credential, { fetcher: fetcher() });
+    expect(report.verified).toBe(false);
+    expect(report.checks.find((c) => c.check === 'key-resolution')).toMatchObject({ status: 'failed', code: 'MC_KEY_COMPROMISED' });
+  });
+});
+
+describe('OpenID4VCI ldp_vc from a did:web issuer, in the DCC verifier', () => {
+  // A JSON-LD verifier checks that the issuer controls the verification method. Under a did:web
+  // issuer id the method is a DID URL of that DID, so any verifier with a did:web resolver can
+  // check the proof; here the DCC's @digitalcredentials/verifier-core (what its Learner Credential
+  // Wallet uses), its https reaching this service through a fetch that maps the host to loopback.
+  let s: Service;
+  let uuid: string;
+
+  beforeAll(async () => {
+    ({ s, uuid } = await ed25519ServiceWithCredential((port) => ({ ISSUER_ID: `did:web:${HOST}%3A${port}` })));
+  });
+  afterAll(async () => {
+    await s?.svc.close();
+  });
+
+  it('the wallet\'s Data Integrity credential verifies there, and tampered it does not', async () => {
+    const holder = ed25519DidKeyHolder();
+    const offer = await makeOffer(s, s.admin, uuid, { format: 'ldp_vc' });
+    const credential = (await walletRedeems(s, offer, holder)) as Record<string, unknown>;
+    const did = `did:web:${HOST}%3A${s.port}`;
+    expect((credential.issuer as { id: string }).id).toBe(did);
+    expect((credential.proof as Array<{ verificationMethod: string }>)[0]!.verificationMethod.startsWith(`${did}#`)).toBe(true);
+
+    const realFetch = globalThis.fetch;
+    const outside: string[] = [];
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const local = /^https?:\/\/issuer\.test:(\d+)(\/.*)$/.exec(url);
+      if (local && Number(local[1]) === s.port) return realFetch(`http://127.0.0.1:${s.port}${local[2]}`, init);
+      const context = bundledContexts().get(url);
+      if (context) return new Response(JSON.stringify(context), { status: 200, headers: { 'content-type': 'application/ld+json' } });
+      outside.push(url);
+      throw new TypeError(`offline test: ${url}`);
+    });
+    const quiet = [vi.spyOn(console, 'error').mockImplementation(() => undefined), vi.spyOn(console, 'log').mockImplementation(() => undefined)];
+    try {
+      const { verifyCredential: dccVerify } = await import('@digitalcredentials/verifier-core');
+      const ok = (await dccVerify({ credential: credential as never, knownDIDRegistries: [] })) as { errors?: unknown[]; log?: Array<{ id: string; valid?: boolean }> };
+      expect(ok.errors, JSON.stringify(ok.errors)).toBeUndefined();
+      expect(Object.fromEntries((ok.log ?? []).map((l) => [l.id, l.valid]))).toMatchObject({ valid_signature: true });
+      const bad = (await dccVerify({ credential: { ...credential, name: 'Advanced Data Ethics' } as never, knownDIDRegistries: [] })) as { errors?: Array<{ name: string }> };
+      expect(bad.errors?.map((e) => e.name)).toEqual(['invalid_signature']);
+    } finally {
+      spy.mockRestore();
+      for (const q of quiet) q.mockRestore();
+    }
+    // Nothing beyond this service and the bundled contexts, but the credential's schemas (the DCC verifier's schema check).
+    const schemas = (credential.credentialSchema as Array<{ id: string }>).map((c) => c.id);
+    expect(outside.filter((u) => !schemas.includes(u))).toEqual([]);
   });
 });
 
