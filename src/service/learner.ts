@@ -24,13 +24,13 @@ const MAX_NAME = 300;
 
 export function learnerRecord(subject: unknown, searchKey: Uint8Array): LearnerRecord {
   if (!subject || typeof subject !== 'object' || Array.isArray(subject)) return { name: null, keys: '' };
-  const { id, identifier, name: given } = subject as { id?: unknown; identifier?: unknown; name?: unknown };
+  const { id, identifier, name: subjectName } = subject as { id?: unknown; identifier?: unknown; name?: unknown };
   const names: string[] = [];
   const values: string[] = [];
   // A subject's own `name` is shown in the clear too (see clearNames), so it is found the same way.
-  if (typeof given === 'string' && given.trim() !== '') {
-    values.push(given);
-    names.push(given.trim());
+  if (typeof subjectName === 'string' && subjectName.trim() !== '') {
+    values.push(subjectName);
+    names.push(subjectName.trim());
   }
   for (const entry of Array.isArray(identifier) ? (identifier as unknown[]) : []) {
     if (!entry || typeof entry !== 'object') continue;
