@@ -367,6 +367,23 @@ describe('https kid over real HTTP', () => {
     expect(c.message).toContain('private key');
   });
 
+  it('a kid serving a Multikey verification method document (as the issuer service does for Data Integrity keys) verifies', async () => {
+    const method = { '@context': 'https://w3id.org/security/multikey/v1', id: 'https://issuer.test/keys/1', type: 'Multikey', controller: ISSUER, publicKeyMultibase: multikeyFromJwk(pub(es1)) };
+    issuerSite.routes.set('/keys/1', { json: method, contentType: 'application/ld+json' });
+    const { jwt } = await issue(es1, 'https://issuer.test/keys/1', ISSUER);
+    expectVerified(await verifyCredential(jwt, { fetcher: loopbackFetcher() }));
+    // Marked revoked (compromised): MC_KEY_COMPROMISED.
+    issuerSite.routes.set('/keys/1', { json: { ...method, revoked: '2026-01-01T00:00:00Z' }, contentType: 'application/ld+json' });
+    expectKeyResolutionFailed(await verifyCredential(jwt, { fetcher: loopbackFetcher() }), 'MC_KEY_COMPROMISED');
+    // A document about another method (another URL's key served here): refused, not used.
+    issuerSite.routes.set('/keys/1', { json: { ...method, id: 'https://issuer.test/keys/2' }, contentType: 'application/ld+json' });
+    const other = expectKeyResolutionFailed(await verifyCredential(jwt, { fetcher: loopbackFetcher() }), 'MC_KEY_UNRESOLVABLE');
+    expect(other.message).toContain('not its own');
+    // Another key than the one that signed: the signature fails.
+    issuerSite.routes.set('/keys/1', { json: { ...method, publicKeyMultibase: multikeyFromJwk(pub(es2)) }, contentType: 'application/ld+json' });
+    expect(check(await verifyCredential(jwt, { fetcher: loopbackFetcher() }), 'signature').status).toBe('failed');
+  });
+
   it('a kid that is not JSON: MC_KEY_UNRESOLVABLE', async () => {
     issuerSite.routes.set('/keys/1', { text: '<html>hello</html>', contentType: 'text/html' });
     const { jwt } = await issue(es1, 'https://issuer.test/keys/1', ISSUER);

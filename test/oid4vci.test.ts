@@ -29,6 +29,8 @@ import type { Storage } from '../src/storage/types.js';
 import { createGuardedFetcher, verifyCredential } from '../src/verifier/index.js';
 import { unbake } from '../src/baking/index.js';
 import { bundledContexts } from '../src/lib/jsonld/contexts.js';
+import { jwkFromMultikey } from '../src/lib/did/did-key.js';
+import jsonld from 'jsonld';
 import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
 import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 
@@ -742,7 +744,10 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect((credential.credentialSubject as { id: string }).id).toBe(holder.did);
     const report = await verifyCredential(credential, { fetcher: fetcher() });
     expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
-    // The verification method is the key in the institution's JWK Set, as a JWT's kid is.
+    // The verification method is the key's own document on the service, which the issuer id lists;
+    // the key is bound to the institution because its JWK Set lists it, as for a JWT's kid.
+    const keyId = ((await s.call('GET', '/api/v1/keys', { headers: bearer(s.admin) })).json.items as Array<{ id: string; state: string }>).find((k) => k.state === 'active')!.id;
+    expect((credential.proof as Array<{ verificationMethod: string }>)[0]!.verificationMethod).toBe(`${s.base}/keys/${keyId}`);
     expect(report.checks.find((c) => c.check === 'key-binding')).toMatchObject({ status: 'passed', message: expect.stringContaining('/.well-known/jwks.json lists the key') });
     expect(report.format).toBe('data-integrity');
     expect(report.verified).toBe(true);
@@ -762,6 +767,33 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
     expect(report).toMatchObject({ verified: true, format: 'data-integrity' });
     expect((await s.svc.storage.getOffer(offer.id))).toMatchObject({ state: 'redeemed', holderId: holder.did });
+  });
+
+  it('the DCC verifier accepts the wallet\'s Data Integrity credential from this https issuer, and refuses it tampered', async () => {
+    const credential = (await walletRedeems(s, await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false }), ed25519DidKeyHolder())) as Record<string, unknown>;
+    const dcc = await dccVerifies(s, credential);
+    expect(dcc.errors, JSON.stringify(dcc.errors)).toBeUndefined();
+    expect(dcc.log).toMatchObject({ valid_signature: true });
+    expect((await dccVerifies(s, { ...credential, name: 'Advanced Data Ethics' })).errors).toEqual(['invalid_signature']);
+  });
+
+  it('the issuer id is the controller document of its keys: /issuer lists /keys/<id>, a Multikey document, and still expands as JSON-LD', async () => {
+    const keyId = ((await s.call('GET', '/api/v1/keys', { headers: bearer(s.admin) })).json.items as Array<{ id: string; state: string }>).find((k) => k.state === 'active')!.id;
+    const profile = await s.call('GET', '/issuer');
+    expect(profile.headers.get('content-type')).toMatch(/^application\/ld\+json/);
+    expect(profile.json).toMatchObject({ id: `${s.base}/issuer`, type: ['Profile'], assertionMethod: [`${s.base}/keys/${keyId}`] });
+    const method = await s.call('GET', `/keys/${keyId}`);
+    expect(method.headers.get('access-control-allow-origin')).toBe('*');
+    const jwk = ((await s.call('GET', '/.well-known/jwks.json')).json.keys as Array<{ kid: string; x: string }>).find((k) => k.kid === keyId)!;
+    expect(method.json).toEqual({ '@context': 'https://w3id.org/security/multikey/v1', id: `${s.base}/keys/${keyId}`, type: 'Multikey', controller: `${s.base}/issuer`, publicKeyMultibase: expect.stringMatching(/^z6Mk/) });
+    expect(jwkFromMultikey(method.json.publicKeyMultibase as string)).toMatchObject({ kty: 'OKP', crv: 'Ed25519', x: jwk.x });
+    // The added term breaks no context: the Profile expands, with assertionMethod in the security vocabulary.
+    const loader = async (url: string) => ({ contextUrl: null, documentUrl: url, document: bundledContexts().get(url) ?? (() => { throw new Error(`offline test: ${url}`); })() });
+    const expanded = (await jsonld.expand(profile.json as jsonld.JsonLdDocument, { documentLoader: loader as never, safe: true } as jsonld.Options.Expand)) as unknown as Array<Record<string, unknown>>;
+    expect(expanded[0]!['https://w3id.org/security#assertionMethod']).toEqual([{ '@id': `${s.base}/keys/${keyId}` }]);
+    const unknown = await s.call('GET', `/keys/${'A'.repeat(43)}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
   it('an ldp_vc access token cannot fetch the jwt_vc_json configuration', async () => {
@@ -788,17 +820,53 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
   it('after the key is compromised, its Data Integrity credentials stop verifying, as its VC-JWTs do', async () => {
     const credential = (await walletRedeems(s, await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false }), ed25519DidKeyHolder())) as Record<string, unknown>;
     expect((await verifyCredential(credential, { fetcher: fetcher() })).verified).toBe(true);
-    const keys = (await s.call('GET', '/api/v1/keys', { headers: bearer(s.admin) })).json.items as Array<{ id: string; state: string; kid: string }>;
+    const keys = (await s.call('GET', '/api/v1/keys', { headers: bearer(s.admin) })).json.items as Array<{ id: string; state: string }>;
     const old = keys.find((k) => k.state === 'active')!;
-    expect((credential.proof as Array<{ verificationMethod: string }>)[0]!.verificationMethod).toBe(old.kid);
+    expect((await dccVerifies(s, credential)).errors).toBeUndefined();
     expect((await s.call('POST', '/api/v1/keys/rotate', { body: {}, headers: bearer(s.admin) })).status).toBe(201);
     expect((await verifyCredential(credential, { fetcher: fetcher() })).verified).toBe(true); // retired: still valid for what it signed
     expect((await s.call('POST', `/api/v1/keys/${old.id}/compromise`, { body: {}, headers: bearer(s.admin) })).status).toBe(200);
     const report = await verifyCredential(credential, { fetcher: fetcher() });
     expect(report.verified).toBe(false);
     expect(report.checks.find((c) => c.check === 'key-resolution')).toMatchObject({ status: 'failed', code: 'MC_KEY_COMPROMISED' });
+    // The key's document is marked revoked and the issuer id no longer lists it: the DCC verifier refuses it too.
+    const method = (await s.call('GET', `/keys/${old.id}`)).json;
+    expect(typeof method.revoked).toBe('string');
+    expect((await s.call('GET', '/issuer')).json.assertionMethod).not.toContain(`${s.base}/keys/${old.id}`);
+    expect((await dccVerifies(s, credential)).errors).toEqual(['invalid_signature']);
   });
 });
+
+/**
+ * The DCC's verifier (@digitalcredentials/verifier-core, what its Learner Credential Wallet uses)
+ * on a credential, offline: its fetches of this service's host (http or https) go to loopback,
+ * contexts come from our bundle, and nothing else is reached but the credential's schemas (its
+ * schema check, which reports and does not fail). Errors by name, the log as id → valid.
+ */
+async function dccVerifies(s: Service, credential: Record<string, unknown>): Promise<{ errors?: string[]; log: Record<string, boolean | undefined> }> {
+  const realFetch = globalThis.fetch;
+  const outside: string[] = [];
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const local = /^https?:\/\/issuer\.test:(\d+)(\/.*)$/.exec(url);
+    if (local && Number(local[1]) === s.port) return realFetch(`http://127.0.0.1:${s.port}${local[2]}`, init);
+    const context = bundledContexts().get(url);
+    if (context) return new Response(JSON.stringify(context), { status: 200, headers: { 'content-type': 'application/ld+json' } });
+    outside.push(url);
+    throw new TypeError(`offline test: ${url}`);
+  });
+  const quiet = [vi.spyOn(console, 'error').mockImplementation(() => undefined), vi.spyOn(console, 'log').mockImplementation(() => undefined)];
+  try {
+    const { verifyCredential: dccVerify } = await import('@digitalcredentials/verifier-core');
+    const r = (await dccVerify({ credential: credential as never, knownDIDRegistries: [] })) as { errors?: Array<{ name: string }>; log?: Array<{ id: string; valid?: boolean }> };
+    const schemas = (credential.credentialSchema as Array<{ id: string }>).map((c) => c.id);
+    expect(outside.filter((u) => !schemas.includes(u))).toEqual([]);
+    return { ...(r.errors ? { errors: r.errors.map((e) => e.name) } : {}), log: Object.fromEntries((r.log ?? []).map((l) => [l.id, l.valid])) };
+  } finally {
+    spy.mockRestore();
+    for (const q of quiet) q.mockRestore();
+  }
+}
 
 describe('OpenID4VCI ldp_vc from a did:web issuer, in the DCC verifier', () => {
   // A JSON-LD verifier checks that the issuer controls the verification method. Under a did:web
@@ -823,32 +891,10 @@ describe('OpenID4VCI ldp_vc from a did:web issuer, in the DCC verifier', () => {
     expect((credential.issuer as { id: string }).id).toBe(did);
     expect((credential.proof as Array<{ verificationMethod: string }>)[0]!.verificationMethod.startsWith(`${did}#`)).toBe(true);
 
-    const realFetch = globalThis.fetch;
-    const outside: string[] = [];
-    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: string | URL | Request, init?: RequestInit) => {
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      const local = /^https?:\/\/issuer\.test:(\d+)(\/.*)$/.exec(url);
-      if (local && Number(local[1]) === s.port) return realFetch(`http://127.0.0.1:${s.port}${local[2]}`, init);
-      const context = bundledContexts().get(url);
-      if (context) return new Response(JSON.stringify(context), { status: 200, headers: { 'content-type': 'application/ld+json' } });
-      outside.push(url);
-      throw new TypeError(`offline test: ${url}`);
-    });
-    const quiet = [vi.spyOn(console, 'error').mockImplementation(() => undefined), vi.spyOn(console, 'log').mockImplementation(() => undefined)];
-    try {
-      const { verifyCredential: dccVerify } = await import('@digitalcredentials/verifier-core');
-      const ok = (await dccVerify({ credential: credential as never, knownDIDRegistries: [] })) as { errors?: unknown[]; log?: Array<{ id: string; valid?: boolean }> };
-      expect(ok.errors, JSON.stringify(ok.errors)).toBeUndefined();
-      expect(Object.fromEntries((ok.log ?? []).map((l) => [l.id, l.valid]))).toMatchObject({ valid_signature: true });
-      const bad = (await dccVerify({ credential: { ...credential, name: 'Advanced Data Ethics' } as never, knownDIDRegistries: [] })) as { errors?: Array<{ name: string }> };
-      expect(bad.errors?.map((e) => e.name)).toEqual(['invalid_signature']);
-    } finally {
-      spy.mockRestore();
-      for (const q of quiet) q.mockRestore();
-    }
-    // Nothing beyond this service and the bundled contexts, but the credential's schemas (the DCC verifier's schema check).
-    const schemas = (credential.credentialSchema as Array<{ id: string }>).map((c) => c.id);
-    expect(outside.filter((u) => !schemas.includes(u))).toEqual([]);
+    const dcc = await dccVerifies(s, credential);
+    expect(dcc.errors, JSON.stringify(dcc.errors)).toBeUndefined();
+    expect(dcc.log).toMatchObject({ valid_signature: true });
+    expect((await dccVerifies(s, { ...credential, name: 'Advanced Data Ethics' })).errors).toEqual(['invalid_signature']);
   });
 });
 

@@ -23,6 +23,12 @@ export interface IssueOptions {
   issuerId?: string;
   /** Clock for validFrom. Default: now. */
   now?: Date;
+  /**
+   * The Data Integrity proof's verification method (formats 'di' and 'both'). Default: the
+   * signer's kid. The issuer service gives `$BASE_URL/keys/<id>` under its own https issuer id:
+   * a JSON-LD verifier needs a verification method document there, not a key in a JWK Set.
+   */
+  verificationMethod?: string;
 }
 
 export interface IssuedCredential {
@@ -44,11 +50,11 @@ export async function issueCredential(request: IssuanceRequest, options: IssueOp
   const format = options.format ?? 'jwt';
   if (!ISSUE_FORMATS.includes(format)) throw new MicrocredError('MC_USAGE', `format must be one of ${ISSUE_FORMATS.join(', ')}, not ${String(format)}`);
   // Refuse an unusable key before any work, with the reason.
-  if (format !== 'jwt') assertDataIntegritySigner(options.signer);
+  if (format !== 'jwt') assertDataIntegritySigner(options.signer, options.verificationMethod);
   const checked = checkedCredentialNow(request, options);
   const { credential, warnings } = checked instanceof Promise ? await checked : checked;
   if (format === 'jwt') return { credential, jwt: await signCredentialJwt(credential, options.signer), warnings };
-  const secured = await signCredentialDataIntegrity(credential, options.signer, options.now ? { now: options.now } : {});
+  const secured = await signCredentialDataIntegrity(credential, options.signer, { ...(options.now ? { now: options.now } : {}), ...(options.verificationMethod !== undefined ? { verificationMethod: options.verificationMethod } : {}) });
   if (format === 'di') return { credential: secured, jwt: null, warnings };
   // 'both': the JWT secures the credential together with its embedded proof.
   return { credential: secured, jwt: await signJwtPayload(jwtPayload(secured), options.signer), warnings };

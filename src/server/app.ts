@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.set('Access-Control-Allow-Origin', '*');
     next();
   };
-  for (const path of ['/.well-known/jwks.json', '/.well-known/did.json', '/status/:listId/:purpose', '/contexts/qb/v1.jsonld', '/schemas/qb/v1.json', '/achievements/:id/v:version', '/issuer']) pub.use(path, openCors);
+  for (const path of ['/.well-known/jwks.json', '/.well-known/did.json', '/status/:listId/:purpose', '/contexts/qb/v1.jsonld', '/schemas/qb/v1.json', '/achievements/:id/v:version', '/issuer', '/keys/:id']) pub.use(path, openCors);
   pub.get('/openapi.json', publicLimit, (_req, res) => void res.json(openApiDocument(config.baseUrl)));
   pub.get('/.well-known/jwks.json', publicLimit, h(async (_req, res) => void res.type('application/jwk-set+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(await keyring.jwks()))));
   pub.get(
@@ -138,7 +138,29 @@ export function createApp(deps: AppDeps): express.Express {
       res.type('application/did+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(await keyring.didDocument()));
     }),
   );
-  pub.get('/issuer', publicLimit, (_req, res) => void res.type('application/ld+json').send(JSON.stringify({ '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'], ...issuing.issuerProfile() })));
+  pub.get(
+    '/issuer',
+    publicLimit,
+    h(async (_req, res) => {
+      // The OB 3.0 Profile, and the controller document of the issuer's Data Integrity keys: a
+      // JSON-LD verifier requires the issuer to list the proof's verification method under
+      // assertionMethod, a term the VC and OB contexts define only inside proofs, hence the
+      // inline definition (the Data Integrity one; no extra context to fetch, no protected term touched).
+      const methods = await keyring.assertionMethods();
+      const context: unknown[] = ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'];
+      if (methods.length) context.push({ assertionMethod: { '@id': 'https://w3id.org/security#assertionMethod', '@type': '@id', '@container': '@set' } });
+      res.type('application/ld+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify({ '@context': context, ...issuing.issuerProfile(), ...(methods.length ? { assertionMethod: methods } : {}) }));
+    }),
+  );
+  pub.get(
+    '/keys/:id',
+    publicLimit,
+    h(async (req, res) => {
+      const method = await keyring.verificationMethod(String(req.params.id));
+      if (!method) throw new ServiceError(404, 'MC_NOT_FOUND', keyring.servesController() ? 'no such key (or an RSA key, which is only in /.well-known/jwks.json)' : 'this service serves key documents only under its own issuer id; the keys are in /.well-known/jwks.json (and a did:web issuer\'s DID document)');
+      res.type('application/ld+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(method));
+    }),
+  );
   pub.get('/contexts/qb/v1.jsonld', publicLimit, (_req, res) => void res.type('application/ld+json').set('Cache-Control', 'public, max-age=86400, immutable').send(JSON.stringify(readContextsFile(QB_CONTEXT_FILE))));
   pub.get('/schemas/qb/v1.json', publicLimit, (_req, res) => void res.type('application/schema+json').set('Cache-Control', 'public, max-age=86400, immutable').send(JSON.stringify(readContextsFile(QB_SCHEMA_FILE))));
   pub.get(

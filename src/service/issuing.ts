@@ -126,7 +126,7 @@ export class IssuingService {
     if (!stored) throw new ServiceError(404, 'MC_NOT_FOUND', `no achievement ${achievementId}${achievementVersion ? ` version ${String(achievementVersion)}` : ''}`);
 
     const now = this.clock();
-    const { signer } = await this.keyring.activeSigner();
+    const { signer, key } = await this.keyring.activeSigner();
     const list = await this.storage.currentStatusList(this.config.statusListSize, now.toISOString());
     const listBase = `${this.config.baseUrl}/status/${list.id}`;
     const id = `urn:uuid:${randomUUID()}`;
@@ -138,7 +138,7 @@ export class IssuingService {
       const request: IssuanceRequest = { ...(rest as Partial<IssuanceRequest>), id, issuer: this.issuerProfile(), achievement: stored.body, credentialStatus: statusEntries(listBase, index) } as IssuanceRequest;
       let issued;
       try {
-        issued = await issueCredential(request, { signer, issuerId: this.config.issuerId, now, format });
+        issued = await issueCredential(request, { signer, issuerId: this.config.issuerId, now, format, ...(format === 'both' ? { verificationMethod: this.keyring.dataIntegrityMethodFor(key.id) } : {}) });
       } catch (e) {
         if (e instanceof MicrocredError) throw new ServiceError(422, e.code, e.message, e.problems);
         throw e;

@@ -2,6 +2,7 @@ import { generateKey, type PrivateJwk } from '../issuer/keys/generate.js';
 import { createLocalSigner, type Signer } from '../issuer/signer.js';
 import type { JwsAlgorithm } from '../lib/jws/algorithms.js';
 import { jwkThumbprint, toPublicJwk } from '../lib/keys/jwk.js';
+import { multikeyFromJwk } from '../lib/did/did-key.js';
 import { StorageConflictError, type Storage, type StoredKey } from '../storage/types.js';
 import type { Kek } from './kek.js';
 
@@ -30,6 +31,55 @@ export class Keyring {
   /** The `kid` of a key: a DID URL under a did:web issuer, else a fragment of the JWKS URL. */
   kidFor(keyId: string): string {
     return this.issuerId.startsWith('did:web:') ? `${this.issuerId}#${keyId}` : `${this.baseUrl}/.well-known/jwks.json#${keyId}`;
+  }
+
+  /**
+   * Whether this service serves the issuer id as a controller document (`/issuer`, listing
+   * `/keys/<id>` under assertionMethod): only when the issuer id is its own `$BASE_URL/issuer`.
+   */
+  servesController(): boolean {
+    return this.issuerId === `${this.baseUrl}/issuer`;
+  }
+
+  /**
+   * The verification method of a Data Integrity proof made with a key. A JSON-LD verifier
+   * dereferences it, needs a verification method document there, and needs the issuer to be its
+   * controller: under a did:web issuer, the kid (a DID URL of the DID document); under this
+   * service's own https issuer id, `$BASE_URL/keys/<id>` (a Multikey document whose controller is
+   * the issuer id, which lists it); under any other issuer id, the kid.
+   */
+  dataIntegrityMethodFor(keyId: string): string {
+    return this.servesController() ? `${this.baseUrl}/keys/${keyId}` : this.kidFor(keyId);
+  }
+
+  /**
+   * A key as a Multikey verification method document (served at `/keys/<id>`), marked `revoked`
+   * when compromised; null for an unknown key or one Multikey cannot express (RSA).
+   */
+  async verificationMethod(keyId: string): Promise<Record<string, unknown> | null> {
+    if (!this.servesController()) return null;
+    const key = (await this.storage.listKeys()).find((k) => k.id === keyId);
+    if (!key) return null;
+    let multibase: string;
+    try {
+      multibase = multikeyFromJwk(toPublicJwk(key.publicJwk));
+    } catch {
+      return null;
+    }
+    return {
+      '@context': 'https://w3id.org/security/multikey/v1',
+      id: this.dataIntegrityMethodFor(key.id),
+      type: 'Multikey',
+      controller: this.issuerId,
+      publicKeyMultibase: multibase,
+      ...(key.state === 'compromised' ? { revoked: key.stateChangedAt ?? key.createdAt } : {}),
+    };
+  }
+
+  /** The verification methods the issuer id lists under assertionMethod (every Multikey-able key not compromised); empty unless servesController. */
+  async assertionMethods(): Promise<string[]> {
+    if (!this.servesController()) return [];
+    return (await this.storage.listKeys()).filter((k) => k.state !== 'compromised' && (k.publicJwk.kty === 'OKP' || k.publicJwk.kty === 'EC')).map((k) => this.dataIntegrityMethodFor(k.id));
   }
 
   newStoredKey(alg: JwsAlgorithm, at: string): StoredKey {

@@ -31,8 +31,8 @@ export interface DataIntegrityProofObject {
 
 export type SignedCredential = Credential & { proof: DataIntegrityProofObject[] };
 
-/** Refuse, with a clear reason, a signer that cannot make an eddsa-rdfc-2022 proof. */
-export function assertDataIntegritySigner(signer: Signer): void {
+/** Refuse, with a clear reason, a signer that cannot make an eddsa-rdfc-2022 proof (or a verification method no verifier could find). */
+export function assertDataIntegritySigner(signer: Signer, verificationMethod: string = signer.kid): void {
   const jwk = signer.publicJwk;
   if (signer.alg !== 'EdDSA' || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') {
     throw new MicrocredError(
@@ -42,8 +42,8 @@ export function assertDataIntegritySigner(signer: Signer): void {
     );
   }
   // http is accepted as for JWT kids (a development BASE_URL); verifiers refuse plain http unless configured.
-  if (!/^(did:|https?:\/\/)/.test(signer.kid)) {
-    throw new MicrocredError('MC_ALG_UNSUPPORTED', `the verification method ${signer.kid} is neither a DID URL nor an http(s) URL, so no verifier could find the key`);
+  if (!/^(did:|https?:\/\/)/.test(verificationMethod)) {
+    throw new MicrocredError('MC_ALG_UNSUPPORTED', `the verification method ${verificationMethod} is neither a DID URL nor an http(s) URL, so no verifier could find the key`);
   }
 }
 
@@ -60,9 +60,9 @@ const cryptosuite = {
 };
 
 /** Adapts our Signer (raw Ed25519 signature over the given bytes) to the Data Integrity signer API. */
-function diSigner(signer: Signer): DataIntegritySigner {
+function diSigner(signer: Signer, verificationMethod: string): DataIntegritySigner {
   return {
-    id: signer.kid,
+    id: verificationMethod,
     algorithm: 'Ed25519',
     sign: async ({ data }) => (signer.signSync ? signer.signSync(data) : signer.sign(data)),
   };
@@ -72,9 +72,10 @@ function diSigner(signer: Signer): DataIntegritySigner {
  * Add an eddsa-rdfc-2022 proof to a built, checked credential. The credential is not modified;
  * the result carries `proof` as a one-element array, the shape the OB 3.0 schema requires.
  */
-export async function signCredentialDataIntegrity(credential: Credential, signer: Signer, options: { now?: Date } = {}): Promise<SignedCredential> {
-  assertDataIntegritySigner(signer);
-  const suite = new DataIntegrityProof({ signer: diSigner(signer), cryptosuite, ...(options.now ? { date: options.now } : {}) });
+export async function signCredentialDataIntegrity(credential: Credential, signer: Signer, options: { now?: Date; verificationMethod?: string } = {}): Promise<SignedCredential> {
+  const verificationMethod = options.verificationMethod ?? signer.kid;
+  assertDataIntegritySigner(signer, verificationMethod);
+  const suite = new DataIntegrityProof({ signer: diSigner(signer, verificationMethod), cryptosuite, ...(options.now ? { date: options.now } : {}) });
   let signed: Record<string, unknown>;
   try {
     signed = await vc.issue({

@@ -181,7 +181,7 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
   async function resolveHttps(kid: string): Promise<KeyResolution> {
     let body: unknown;
     try {
-      body = await fetchJson(fetcher, kid, 'application/jwk+json, application/jwk-set+json, application/json');
+      body = await fetchJson(fetcher, kid, 'application/jwk+json, application/jwk-set+json, application/ld+json, application/json');
     } catch (e) {
       return fetchFailure(e, `cannot fetch key ${kid}`);
     }
@@ -203,6 +203,13 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     }
     if ('d' in obj) return fail('MC_KEY_UNRESOLVABLE', `${kid} serves a private key; refusing it`);
     if (obj.revoked !== undefined) return fail('MC_KEY_COMPROMISED', `the issuer marked the key ${kid} compromised (revoked ${String(obj.revoked)})`);
+    // A verification method document (a Data Integrity key at its own URL: Multikey or JsonWebKey),
+    // which must describe the key it was fetched for.
+    if (typeof obj.publicKeyMultibase === 'string' || (obj.publicKeyJwk !== null && typeof obj.publicKeyJwk === 'object')) {
+      if (obj.id !== kid) return fail('MC_KEY_UNRESOLVABLE', `${kid} serves the verification method ${String(obj.id).slice(0, 120)}, not its own`);
+      const jwk = methodJwk(obj as VerificationMethod);
+      return jwk ? { ok: true, jwk, source: kid } : fail('MC_KEY_UNRESOLVABLE', `${kid} is not a supported verification method (Ed25519 or P-256)`);
+    }
     try {
       return { ok: true, jwk: publishedKey(obj), source: kid };
     } catch {
