@@ -31,6 +31,9 @@ import { unbake } from '../src/baking/index.js';
 import { bundledContexts } from '../src/lib/jsonld/contexts.js';
 import { jwkFromMultikey } from '../src/lib/did/did-key.js';
 import jsonld from 'jsonld';
+import * as dbVc from '@digitalbazaar/vc';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { PG_URL, freePort, requirePostgres } from './helpers/net.js';
 import { bearer, exampleParts, readResult, type ApiResult } from './helpers/service.js';
 
@@ -775,6 +778,26 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect(dcc.errors, JSON.stringify(dcc.errors)).toBeUndefined();
     expect(dcc.log).toMatchObject({ valid_signature: true });
     expect((await dccVerifies(s, { ...credential, name: 'Advanced Data Ethics' })).errors).toEqual(['invalid_signature']);
+  });
+
+  it('plain @digitalbazaar/vc (eddsa-rdfc-2022) verifies it too, reading the key and the issuer id over HTTP, and refuses it tampered', async () => {
+    const credential = (await walletRedeems(s, await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false }), ed25519DidKeyHolder())) as Record<string, unknown>;
+    const fetched: string[] = [];
+    const documentLoader = async (url: string) => {
+      const context = bundledContexts().get(url);
+      if (context) return { contextUrl: null, documentUrl: url, document: context };
+      if (!url.startsWith(`${s.base}/`)) throw new Error(`offline test: ${url}`);
+      fetched.push(new URL(url).pathname);
+      return { contextUrl: null, documentUrl: url, document: (await s.call('GET', url)).json };
+    };
+    const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+    // Status is this service's business and checked by our verifier; here only the proof and its key's controller.
+    const checkStatus = async () => ({ verified: true });
+    const ok = await dbVc.verifyCredential({ credential, suite, documentLoader, checkStatus });
+    expect(ok.verified, JSON.stringify(ok.error ?? ok.results)).toBe(true);
+    expect(fetched.sort()).toEqual(['/issuer', new URL((credential.proof as Array<{ verificationMethod: string }>)[0]!.verificationMethod).pathname].sort());
+    const bad = await dbVc.verifyCredential({ credential: { ...credential, name: 'Advanced Data Ethics' }, suite, documentLoader, checkStatus });
+    expect(bad.verified).toBe(false);
   });
 
   it('the issuer id is the controller document of its keys: /issuer lists /keys/<id>, a Multikey document, and still expands as JSON-LD', async () => {
