@@ -78,13 +78,16 @@ describe('microcred batch (CLI, SQLite file)', () => {
     expect(manifest).toHaveLength(1 + 304);
     expect(manifest[1]).toMatch(/^2,Learner 0,urn:uuid:[0-9a-f-]{36},http:\/\/localhost:3000\/v\/[\w-]{22}\/[\w-]{16},issued,$/);
     expect(manifest.find((l) => l.startsWith("302,"))).toMatch(/,invalid,"grade: ""Z"" is not a grade/);
-    // The files are real credentials that verify. Their keys are the service's JWK Set (served here
-    // from the database's public keys); the status lists are not served in this test, so only warn.
+    // The files are real credentials that verify. Their keys are the service's (served here from the
+    // database's public keys, as /keys/<id>.jwk and the JWK Set); the status lists are not served in this test, so only warn.
     const db = new Database(join(dataDir, 'microcred.db'), { readonly: true });
     const keys = (db.prepare('SELECT public_jwk FROM keys').all() as Array<{ public_jwk: string }>).map((k) => JSON.parse(k.public_jwk) as object);
     db.close();
     const fetcher = async (url: string) => {
       if (url.split('#')[0] === 'http://localhost:3000/.well-known/jwks.json') return { url, status: 200, contentType: 'application/jwk-set+json', body: new TextEncoder().encode(JSON.stringify({ keys })) };
+      // The kid: one key's bare JWK at /keys/<id>.jwk.
+      const key = keys.find((k) => url === `http://localhost:3000/keys/${(k as { kid: string }).kid}.jwk`);
+      if (key) return { url, status: 200, contentType: 'application/jwk+json', body: new TextEncoder().encode(JSON.stringify(key)) };
       return offlineFetcher(url);
     };
     for (const f of files.slice(0, 5)) {

@@ -88,7 +88,9 @@ beforeAll(async () => {
   await api('GET', new URL(list).pathname);
   await api('GET', '/openapi.json');
   await api('GET', '/issuer');
-  await api('GET', `/keys/${((await api('GET', '/api/v1/keys', undefined, bearer(h.admin))).json.items as Array<{ id: string }>)[0]!.id}`);
+  const keyId = ((await api('GET', '/api/v1/keys', undefined, bearer(h.admin))).json.items as Array<{ id: string }>)[0]!.id;
+  await api('GET', `/keys/${keyId}`);
+  await api('GET', `/keys/${keyId}.jwk`);
   await api('GET', '/no/such/route');
 }, 60_000);
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import * as jose from 'jose';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { startService, type RunningService } from '../src/server/start.js';
 import { openPostgresStorage, openSqliteStorage } from '../src/storage/index.js';
@@ -356,7 +357,29 @@ describe('admin CLI against the service database (SQLite file)', () => {
     expect((jwks.json.keys as Array<{ kid: string }>).map((k) => k.kid).sort()).toEqual([oldKey, newKey].sort());
     const issued = await api('POST', '/api/v1/credentials', body, bearer(cliToken));
     expect(issued.status, issued.text).toBe(201);
-    expect(kidOf(issued.json.jwt as string)).toBe(`http://issuer.test:${port}/.well-known/jwks.json#${newKey}`);
+    expect(kidOf(issued.json.jwt as string)).toBe(`http://issuer.test:${port}/keys/${newKey}.jwk`);
+
+    // As the 1EdTech validator checks a VC-JWT (ExternalProofProbe): GET the kid URL with no
+    // Accept header, read the body as a JWK (kty, crv, x, y at the top), verify with that key.
+    const jwt = issued.json.jwt as string;
+    const raw = await new Promise<string>((resolve, reject) =>
+      httpRequest({ host: '127.0.0.1', port, path: new URL(kidOf(jwt)).pathname }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
+      })
+        .on('error', reject)
+        .end(),
+    );
+    const jwk = JSON.parse(raw) as Record<string, unknown>;
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+    expect(jwk).not.toHaveProperty('d');
+    const { payload } = await jose.jwtVerify(jwt, await jose.importJWK(jwk as jose.JWK, 'ES256'));
+    expect(payload.jti).toBe(issued.json.id);
+    // A retired key's kid still answers (credentials it signed stay checkable); an unknown one is a 404 problem.
+    expect((await api('GET', `/keys/${oldKey}.jwk`)).json).toMatchObject({ kty: 'EC', kid: oldKey });
+    const unknown = await api('GET', `/keys/${'A'.repeat(43)}.jwk`);
+    expect([unknown.status, unknown.headers.get('content-type')]).toEqual([404, expect.stringMatching(/^application\/problem\+json/)]);
   });
 
   it('keys compromise refuses the active key (non-zero exit, nothing changes) and marks a retired key revoked in the JWKS', async () => {

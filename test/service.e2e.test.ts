@@ -211,8 +211,15 @@ function serviceSuite(name: string, makeStorage: () => Promise<{ storage: Storag
       expect((jwks.json.keys as unknown[]).length).toBeGreaterThanOrEqual(2);
       expect(JSON.stringify(jwks.json)).not.toMatch(/"d":/);
 
-      const oldId = oldKid.split('#')[1]!;
-      expect((await ctx.api('POST', `/api/v1/keys/${newKid.split('#')[1]}/compromise`, {}, bearer(ctx.admin))).status).toBe(409); // not the active key
+      // kid: $BASE_URL/keys/<id>.jwk, the bare public JWK (what the 1EdTech validator reads), also listed in the JWK Set.
+      const keyIdOf = (kid: string) => /\/keys\/([A-Za-z0-9_-]+)\.jwk$/.exec(kid)![1]!;
+      const oldId = keyIdOf(oldKid);
+      const jwk = await ctx.api('GET', new URL(oldKid).pathname);
+      expect(jwk.headers.get('content-type')).toMatch(/^application\/jwk\+json/);
+      expect(jwk.json).toMatchObject({ kty: 'EC', crv: 'P-256', kid: oldId });
+      expect(jwk.json).not.toHaveProperty('d');
+      expect((jwks.json.keys as Array<{ kid: string }>).map((k) => k.kid)).toContain(oldId);
+      expect((await ctx.api('POST', `/api/v1/keys/${keyIdOf(newKid)}/compromise`, {}, bearer(ctx.admin))).status).toBe(409); // not the active key
       expect((await ctx.api('POST', `/api/v1/keys/${oldId}/compromise`, {}, bearer(ctx.admin))).status).toBe(200);
       const report = await ctx.verify(before.json.jwt as string);
       expect(report.checks.find((c) => c.check === 'key-resolution')).toMatchObject({ status: 'failed', code: 'MC_KEY_COMPROMISED' });

@@ -156,7 +156,15 @@ export function createApp(deps: AppDeps): express.Express {
     '/keys/:id',
     publicLimit,
     h(async (req, res) => {
-      const method = await keyring.verificationMethod(String(req.params.id));
+      const id = String(req.params.id);
+      // `<id>.jwk`: the bare public JWK, what a JWT's kid names.
+      if (id.endsWith('.jwk')) {
+        const jwk = await keyring.publicJwk(id.slice(0, -'.jwk'.length));
+        if (!jwk) throw new ServiceError(404, 'MC_NOT_FOUND', 'no such key');
+        res.type('application/jwk+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(jwk));
+        return;
+      }
+      const method = await keyring.verificationMethod(id);
       if (!method) throw new ServiceError(404, 'MC_NOT_FOUND', keyring.servesController() ? 'no such key (or an RSA key, which is only in /.well-known/jwks.json)' : 'this service serves key documents only under its own issuer id; the keys are in /.well-known/jwks.json (and a did:web issuer\'s DID document)');
       res.type('application/ld+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(method));
     }),

@@ -103,6 +103,12 @@ export function selfFetcher(config: ServiceConfig, keyring: Keyring, issuing: Is
     const clean = url.split('#')[0]!;
     if (clean === `${config.baseUrl}/.well-known/jwks.json`) return json(clean, 'application/jwk-set+json', await keyring.jwks());
     if (didUrl && clean === didUrl) return json(clean, 'application/did+json', await keyring.didDocument());
+    if (clean.startsWith(`${config.baseUrl}/keys/`)) {
+      const id = clean.slice(`${config.baseUrl}/keys/`.length);
+      const body = id.endsWith('.jwk') ? await keyring.publicJwk(id.slice(0, -'.jwk'.length)) : await keyring.verificationMethod(id);
+      if (body) return json(clean, id.endsWith('.jwk') ? 'application/jwk+json' : 'application/ld+json', body);
+      return { url: clean, status: 404, contentType: 'application/problem+json', body: new TextEncoder().encode(JSON.stringify({ code: 'MC_NOT_FOUND', detail: 'no such key' })), maxAgeSec: 0 };
+    }
     if (clean.startsWith(`${config.baseUrl}/status/`)) {
       const m = /^\/status\/([^/]+)\/(revocation|suspension)$/.exec(clean.slice(config.baseUrl.length));
       if (m) {

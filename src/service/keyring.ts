@@ -28,9 +28,22 @@ export class Keyring {
     return (this.#learnerKey ??= this.kek.derive('microcred learner search v1'));
   }
 
-  /** The `kid` of a key: a DID URL under a did:web issuer, else a fragment of the JWKS URL. */
+  /**
+   * The `kid` of a key: a DID URL under a did:web issuer, else `$BASE_URL/keys/<id>.jwk`, which
+   * serves the bare public JWK. OB 3.0 says a kid dereferences to a JWK, and the 1EdTech validator
+   * reads `kty` at the top of whatever the kid URL returns, so a key inside a JWK Set
+   * (`/.well-known/jwks.json#<id>`, the kid before 2026-12-08, which microcred's verifier still
+   * reads) fails there.
+   */
   kidFor(keyId: string): string {
-    return this.issuerId.startsWith('did:web:') ? `${this.issuerId}#${keyId}` : `${this.baseUrl}/.well-known/jwks.json#${keyId}`;
+    return this.issuerId.startsWith('did:web:') ? `${this.issuerId}#${keyId}` : `${this.baseUrl}/keys/${keyId}.jwk`;
+  }
+
+  /** A key's public JWK (served at `/keys/<id>.jwk`), marked `revoked` when compromised; null for an unknown key. */
+  async publicJwk(keyId: string): Promise<Record<string, unknown> | null> {
+    const key = (await this.storage.listKeys()).find((k) => k.id === keyId);
+    if (!key) return null;
+    return key.state === 'compromised' ? { ...key.publicJwk, revoked: key.stateChangedAt ?? key.createdAt } : { ...key.publicJwk };
   }
 
   /**
