@@ -31,6 +31,9 @@ import { unbake } from '../src/baking/index.js';
 import { bundledContexts } from '../src/lib/jsonld/contexts.js';
 import { jwkFromMultikey } from '../src/lib/did/did-key.js';
 import jsonld from 'jsonld';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import addFormatsModule from 'ajv-formats';
+import { readSharedJson, requireShared } from './helpers/shared.js';
 import * as dbVc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -817,6 +820,17 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     const unknown = await s.call('GET', `/keys/${'A'.repeat(43)}`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it.skipIf(!requireShared('the issuer Profile against the official OB 3.0 Profile schema'))('with its controller members, /issuer still validates against the official OB 3.0 Profile schema', async () => {
+    const ajv = new Ajv2019({ allErrors: true, strict: false });
+    // ajv-formats is CommonJS: its function is the default export's default under ESM.
+    ((addFormatsModule as unknown as { default?: (a: Ajv2019) => void }).default ?? (addFormatsModule as unknown as (a: Ajv2019) => void))(ajv);
+    const validate = ajv.compile(readSharedJson('spec/ob3/schema/json/profile.json') as object);
+    const profile = (await s.call('GET', '/issuer')).json;
+    expect(profile.assertionMethod).toBeDefined();
+    validate(profile);
+    expect(ajv.errorsText(validate.errors)).toBe('No errors');
   });
 
   it('an ldp_vc access token cannot fetch the jwt_vc_json configuration', async () => {
