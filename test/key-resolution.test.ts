@@ -23,7 +23,7 @@ import {
 import { encodeBase64url } from '../src/lib/base64url.js';
 import { didJwkFromJwk } from '../src/lib/did/did-jwk.js';
 import { didKeyFromJwk, multikeyFromJwk } from '../src/lib/did/did-key.js';
-import { toPublicJwk, type PublicJwk } from '../src/lib/keys/jwk.js';
+import { jwkThumbprint, toPublicJwk, type PublicJwk } from '../src/lib/keys/jwk.js';
 import {
   createGuardedFetcher,
   createVerifier,
@@ -346,6 +346,15 @@ describe('https kid over real HTTP', () => {
     expectVerified(await verifyCredential(jwt, { fetcher: loopbackFetcher() }));
     // The fragment is never sent to the server.
     expect(issuerSite.hits.get('/.well-known/jwks.json')).toBe(1);
+  });
+
+  it('a kid pointing into a JWKS by the key\'s thumbprint (#<RFC 7638 thumbprint>) finds it though the set names it by another kid', async () => {
+    // How the issuer service wrote kids before 2026-12-08; its set now names each key by its /keys/<id>.jwk URL.
+    issuerSite.routes.set('/.well-known/jwks.json', { json: { keys: [{ ...pub(es2), kid: 'https://issuer.test/keys/a.jwk' }, { ...pub(es1), kid: 'https://issuer.test/keys/b.jwk' }] }, contentType: 'application/jwk-set+json' });
+    const { jwt } = await issue(es1, `https://issuer.test/.well-known/jwks.json#${jwkThumbprint(pub(es1))}`, ISSUER);
+    expectVerified(await verifyCredential(jwt, { fetcher: loopbackFetcher() }));
+    const { jwt: unknown } = await issue(es1, `https://issuer.test/.well-known/jwks.json#${jwkThumbprint(pub(es1)).slice(1)}`, ISSUER);
+    expectKeyResolutionFailed(await verifyCredential(unknown, { fetcher: loopbackFetcher() }), 'MC_KEY_NOT_FOUND');
   });
 
   it('a JWKS without that kid: MC_KEY_NOT_FOUND', async () => {

@@ -810,7 +810,7 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect(profile.json).toMatchObject({ id: `${s.base}/issuer`, type: ['Profile'], assertionMethod: [`${s.base}/keys/${keyId}`] });
     const method = await s.call('GET', `/keys/${keyId}`);
     expect(method.headers.get('access-control-allow-origin')).toBe('*');
-    const jwk = ((await s.call('GET', '/.well-known/jwks.json')).json.keys as Array<{ kid: string; x: string }>).find((k) => k.kid === keyId)!;
+    const jwk = ((await s.call('GET', '/.well-known/jwks.json')).json.keys as Array<{ kid: string; x: string }>).find((k) => k.kid === `${s.base}/keys/${keyId}.jwk`)!;
     expect(method.json).toEqual({ '@context': 'https://w3id.org/security/multikey/v1', id: `${s.base}/keys/${keyId}`, type: 'Multikey', controller: `${s.base}/issuer`, publicKeyMultibase: expect.stringMatching(/^z6Mk/) });
     expect(jwkFromMultikey(method.json.publicKeyMultibase as string)).toMatchObject({ kty: 'OKP', crv: 'Ed25519', x: jwk.x });
     // The added term breaks no context: the Profile expands, with assertionMethod in the security vocabulary.

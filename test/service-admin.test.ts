@@ -354,7 +354,8 @@ describe('admin CLI against the service database (SQLite file)', () => {
     expect(r.stdout).toContain(`active key is now ${newKey}`);
 
     const jwks = await api('GET', '/.well-known/jwks.json');
-    expect((jwks.json.keys as Array<{ kid: string }>).map((k) => k.kid).sort()).toEqual([oldKey, newKey].sort());
+    // Each key's kid in the set is the kid its JWTs carry.
+    expect((jwks.json.keys as Array<{ kid: string }>).map((k) => k.kid).sort()).toEqual([oldKey, newKey].map((id) => `http://issuer.test:${port}/keys/${id}.jwk`).sort());
     const issued = await api('POST', '/api/v1/credentials', body, bearer(cliToken));
     expect(issued.status, issued.text).toBe(201);
     expect(kidOf(issued.json.jwt as string)).toBe(`http://issuer.test:${port}/keys/${newKey}.jwk`);
@@ -377,7 +378,10 @@ describe('admin CLI against the service database (SQLite file)', () => {
     const { payload } = await jose.jwtVerify(jwt, await jose.importJWK(jwk as jose.JWK, 'ES256'));
     expect(payload.jti).toBe(issued.json.id);
     // A retired key's kid still answers (credentials it signed stay checkable); an unknown one is a 404 problem.
-    expect((await api('GET', `/keys/${oldKey}.jwk`)).json).toMatchObject({ kty: 'EC', kid: oldKey });
+    expect((await api('GET', `/keys/${oldKey}.jwk`)).json).toMatchObject({ kty: 'EC', kid: `http://issuer.test:${port}/keys/${oldKey}.jwk` });
+    // A JOSE verifier that finds the key in the issuer's JWK Set by the header's kid (jose's remote key set).
+    const remote = jose.createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`));
+    expect((await jose.jwtVerify(jwt, remote)).payload.jti).toBe(issued.json.id);
     const unknown = await api('GET', `/keys/${'A'.repeat(43)}.jwk`);
     expect([unknown.status, unknown.headers.get('content-type')]).toEqual([404, expect.stringMatching(/^application\/problem\+json/)]);
   });
@@ -398,7 +402,7 @@ describe('admin CLI against the service database (SQLite file)', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect((await keysList()).find((k) => k.id === oldKey)!.state).toBe('compromised');
     const jwks = await api('GET', '/.well-known/jwks.json');
-    const old = (jwks.json.keys as Array<Record<string, unknown>>).find((k) => k.kid === oldKey)!;
+    const old = (jwks.json.keys as Array<Record<string, unknown>>).find((k) => k.kid === `http://issuer.test:${port}/keys/${oldKey}.jwk`)!;
     expect(typeof old.revoked).toBe('string');
   });
 

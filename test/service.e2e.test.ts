@@ -216,9 +216,9 @@ function serviceSuite(name: string, makeStorage: () => Promise<{ storage: Storag
       const oldId = keyIdOf(oldKid);
       const jwk = await ctx.api('GET', new URL(oldKid).pathname);
       expect(jwk.headers.get('content-type')).toMatch(/^application\/jwk\+json/);
-      expect(jwk.json).toMatchObject({ kty: 'EC', crv: 'P-256', kid: oldId });
+      expect(jwk.json).toMatchObject({ kty: 'EC', crv: 'P-256', kid: oldKid });
       expect(jwk.json).not.toHaveProperty('d');
-      expect((jwks.json.keys as Array<{ kid: string }>).map((k) => k.kid)).toContain(oldId);
+      expect((jwks.json.keys as Array<{ kid: string }>).map((k) => k.kid)).toContain(oldKid);
       expect((await ctx.api('POST', `/api/v1/keys/${keyIdOf(newKid)}/compromise`, {}, bearer(ctx.admin))).status).toBe(409); // not the active key
       expect((await ctx.api('POST', `/api/v1/keys/${oldId}/compromise`, {}, bearer(ctx.admin))).status).toBe(200);
       const report = await ctx.verify(before.json.jwt as string);

@@ -42,8 +42,16 @@ export class Keyring {
   /** A key's public JWK (served at `/keys/<id>.jwk`), marked `revoked` when compromised; null for an unknown key. */
   async publicJwk(keyId: string): Promise<Record<string, unknown> | null> {
     const key = (await this.storage.listKeys()).find((k) => k.id === keyId);
-    if (!key) return null;
-    return key.state === 'compromised' ? { ...key.publicJwk, revoked: key.stateChangedAt ?? key.createdAt } : { ...key.publicJwk };
+    return key ? this.published(key) : null;
+  }
+
+  /**
+   * A key as published, in the JWK Set and alone: its `kid` is the kid the JWTs carry, so a JOSE
+   * verifier that looks the header's kid up in the set (as OB 3.0's implementation guide says,
+   * and as jose's createRemoteJWKSet does) finds it. Marked `revoked` when compromised.
+   */
+  private published(k: StoredKey): Record<string, unknown> {
+    return { ...k.publicJwk, kid: this.kidFor(k.id), ...(k.state === 'compromised' ? { revoked: k.stateChangedAt ?? k.createdAt } : {}) };
   }
 
   /**
@@ -144,10 +152,14 @@ export class Keyring {
     return { privateJwk: JSON.parse(this.kek.decrypt(key.encryptedPrivateJwk)) as PrivateJwk, kid: this.kidFor(key.id), keyId: key.id };
   }
 
-  /** The public JWK Set: active and retired keys, and compromised ones marked `revoked`. */
+  /**
+   * The public JWK Set: active and retired keys, and compromised ones marked `revoked`. Each
+   * `kid` is the kid its JWTs carry (before 2026-12-08 it was the thumbprint, and JWTs named
+   * `/.well-known/jwks.json#<thumbprint>`; verifiers that match a fragment to a kid can compute
+   * the thumbprint instead, as microcred's does).
+   */
   async jwks(): Promise<{ keys: Array<Record<string, unknown>> }> {
-    const keys = await this.storage.listKeys();
-    return { keys: keys.map((k) => (k.state === 'compromised' ? { ...k.publicJwk, revoked: k.stateChangedAt ?? k.createdAt } : k.publicJwk)) };
+    return { keys: (await this.storage.listKeys()).map((k) => this.published(k)) };
   }
 
   /** The did:web DID document, for did:web issuers. */

@@ -2,7 +2,7 @@ import { jwkFromMultikey } from '../../lib/did/did-key.js';
 import { jwkFromDidJwk } from '../../lib/did/did-jwk.js';
 import { decodeUtf8 } from '../../lib/jws/compact.js';
 import { LRUCache } from 'lru-cache';
-import { sameKey, toPublicJwk, type PublicJwk } from '../../lib/keys/jwk.js';
+import { jwkThumbprint, sameKey, toPublicJwk, type PublicJwk } from '../../lib/keys/jwk.js';
 import type { ResourceFetcher } from '../../lib/net/types.js';
 import { MicrocredError } from '../../errors.js';
 
@@ -93,6 +93,14 @@ export function publishedKey(src: Record<string, unknown>): PublicJwk {
 }
 
 type VerificationMethod = NonNullable<DidDocument['verificationMethod']>[number];
+
+function thumbprintOf(jwk: Record<string, unknown>): string | null {
+  try {
+    return jwkThumbprint(jwk);
+  } catch {
+    return null;
+  }
+}
 
 function methodJwk(vm: VerificationMethod): PublicJwk | null {
   try {
@@ -190,7 +198,8 @@ export function createKeyResolver(options: KeyResolverOptions): KeyResolver {
     if (Array.isArray(obj.keys)) {
       const keys = obj.keys as Array<Record<string, unknown>>;
       const fragment = kid.includes('#') ? kid.slice(kid.indexOf('#') + 1) : null;
-      const match = keys.find((k) => k.kid === kid || (fragment !== null && k.kid === fragment));
+      // The fragment may also be the key's RFC 7638 thumbprint, which a set whose kids have changed form still yields.
+      const match = keys.find((k) => k.kid === kid || (fragment !== null && (k.kid === fragment || thumbprintOf(k) === fragment)));
       const chosen = match ?? (keys.length === 1 && fragment === null ? keys[0] : undefined);
       if (!chosen) return fail('MC_KEY_NOT_FOUND', `JWK Set at ${kid} has no key with that kid`);
       if ('d' in chosen) return fail('MC_KEY_UNRESOLVABLE', `${kid} serves a private key; refusing it`);
