@@ -775,12 +775,23 @@ describe('OpenID4VCI ldp_vc (Data Integrity) from a service with an Ed25519 key'
     expect((await s.svc.storage.getOffer(offer.id))).toMatchObject({ state: 'redeemed', holderId: holder.did });
   });
 
-  it('the DCC verifier accepts the wallet\'s Data Integrity credential from this https issuer, and refuses it tampered', async () => {
+  it('the DCC verifier accepts the wallet\'s Data Integrity credential from this https issuer, checks its status, and refuses it tampered or revoked', async () => {
     const credential = (await walletRedeems(s, await makeOffer(s, s.admin, uuid, { format: 'ldp_vc', txCode: false }), ed25519DidKeyHolder())) as Record<string, unknown>;
     const dcc = await dccVerifies(s, credential);
     expect(dcc.errors, JSON.stringify(dcc.errors)).toBeUndefined();
-    expect(dcc.log).toMatchObject({ valid_signature: true });
+    // It reads status lists only as JSON-LD: asked so, the service serves them with a Data Integrity proof.
+    expect(dcc.log).toMatchObject({ valid_signature: true, revocation_status: true });
     expect((await dccVerifies(s, { ...credential, name: 'Advanced Data Ethics' })).errors).toEqual(['invalid_signature']);
+    const list = (credential.credentialStatus as Array<{ statusListCredential: string }>)[0]!.statusListCredential;
+    const asJsonLd = await fetch(`http://127.0.0.1:${s.port}${new URL(list).pathname}`, { headers: { accept: 'application/ld+json, application/json' } });
+    expect([asJsonLd.headers.get('content-type'), asJsonLd.headers.get('vary')]).toEqual([expect.stringMatching(/^application\/ld\+json/), expect.stringMatching(/Accept/)]);
+    expect((await asJsonLd.json()) as Record<string, unknown>).toMatchObject({ id: list, type: ['VerifiableCredential', 'BitstringStatusListCredential'], proof: [{ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022' }] });
+    expect((await fetch(`http://127.0.0.1:${s.port}${new URL(list).pathname}`)).headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
+    // Revoked at the issuer: the DCC verifier says so too, and so does ours.
+    expect((await s.call('POST', `/api/v1/credentials/${(credential.id as string).replace('urn:uuid:', '')}/revoke`, { body: { reason: 'issued in error' }, headers: bearer(s.admin) })).status).toBe(200);
+    const revoked = await dccVerifies(s, credential);
+    expect(revoked.log.revocation_status).toBe(false);
+    expect((await verifyCredential(credential, { fetcher: fetcher() })).checks.find((c) => c.check === 'status')).toMatchObject({ status: 'failed', code: 'MC_STATUS_REVOKED' });
   });
 
   it('plain @digitalbazaar/vc (eddsa-rdfc-2022) verifies it too, reading the key and the issuer id over HTTP, and refuses it tampered', async () => {
@@ -886,7 +897,8 @@ async function dccVerifies(s: Service, credential: Record<string, unknown>): Pro
   const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const local = /^https?:\/\/issuer\.test:(\d+)(\/.*)$/.exec(url);
-    if (local && Number(local[1]) === s.port) return realFetch(`http://127.0.0.1:${s.port}${local[2]}`, init);
+    // A Request carries its own headers (the DCC's Accept among them): keep them on the way to loopback.
+    if (local && Number(local[1]) === s.port) return realFetch(`http://127.0.0.1:${s.port}${local[2]}`, input instanceof Request ? { method: input.method, headers: input.headers } : init);
     const context = bundledContexts().get(url);
     if (context) return new Response(JSON.stringify(context), { status: 200, headers: { 'content-type': 'application/ld+json' } });
     outside.push(url);

@@ -1,6 +1,7 @@
 import { VC_V2_CONTEXT } from '../model/constants.js';
 import { encodeBitstring } from '../status/bitstring.js';
-import { isoSeconds } from './build.js';
+import { isoSeconds, type Credential } from './build.js';
+import { signCredentialDataIntegrity } from './di/sign.js';
 import { signJwtPayload } from './jwt/sign.js';
 import type { Signer } from './signer.js';
 
@@ -41,6 +42,15 @@ export function buildStatusListCredential(input: StatusListInput): Record<string
 export async function signStatusListCredential(input: StatusListInput, signer: Signer): Promise<string> {
   const credential = buildStatusListCredential(input);
   return signJwtPayload({ ...credential, iss: input.issuerId, nbf: Math.floor(input.now.getTime() / 1000), jti: input.url, ...(input.validUntil ? { exp: Math.floor(input.validUntil.getTime() / 1000) } : {}) }, signer);
+}
+
+/**
+ * Secured with an eddsa-rdfc-2022 Data Integrity proof instead (Ed25519 keys only), for verifiers
+ * that read only JSON-LD status lists: the DCC's verifier-core, behind its Learner Credential Wallet.
+ */
+export async function signStatusListCredentialDataIntegrity(input: StatusListInput, signer: Signer, verificationMethod?: string): Promise<Record<string, unknown>> {
+  const credential = buildStatusListCredential(input) as Credential;
+  return signCredentialDataIntegrity(credential, signer, { now: input.now, ...(verificationMethod !== undefined ? { verificationMethod } : {}) });
 }
 
 /** The two status entries (revocation, suspension) of a credential at one index of a list. */

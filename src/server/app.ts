@@ -177,13 +177,18 @@ export function createApp(deps: AppDeps): express.Express {
     h(async (req, res) => {
       const purpose = req.params.purpose;
       if (purpose !== 'revocation' && purpose !== 'suspension') throw new ServiceError(404, 'MC_NOT_FOUND', 'status lists are /revocation or /suspension');
-      const { etag, jwt } = await issuing.statusList(String(req.params.listId), purpose);
-      res.set('ETag', etag).set('Cache-Control', 'public, max-age=60, must-revalidate');
+      // A VC-JWT unless the client prefers JSON-LD (the DCC's verifier asks for
+      // "application/ld+json, application/json" and reads nothing else) and the key can make a
+      // Data Integrity proof. No Accept, */* and microcred's verifier get the VC-JWT.
+      const wanted = req.accepts(['application/vc+jwt', 'application/vc+ld+json', 'application/ld+json', 'application/json']);
+      const form = wanted && wanted !== 'application/vc+jwt' && (await issuing.dataIntegrityStatusLists()) ? 'di' : 'jwt';
+      const { etag, body } = await issuing.statusList(String(req.params.listId), purpose, form);
+      res.set('ETag', etag).set('Cache-Control', 'public, max-age=60, must-revalidate').set('Vary', 'Accept');
       if (req.get('if-none-match') === etag) {
         res.status(304).end();
         return;
       }
-      res.type('application/vc+jwt').send(jwt);
+      res.type(form === 'di' ? (wanted as string) : 'application/vc+jwt').send(body);
     }),
   );
   pub.get(

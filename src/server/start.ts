@@ -112,8 +112,8 @@ export function selfFetcher(config: ServiceConfig, keyring: Keyring, issuing: Is
     if (clean.startsWith(`${config.baseUrl}/status/`)) {
       const m = /^\/status\/([^/]+)\/(revocation|suspension)$/.exec(clean.slice(config.baseUrl.length));
       if (m) {
-        const { jwt } = await issuing.statusList(m[1]!, m[2] as 'revocation' | 'suspension');
-        return { url: clean, status: 200, contentType: 'application/vc+jwt', body: new TextEncoder().encode(jwt), maxAgeSec: 0 };
+        const { body } = await issuing.statusList(m[1]!, m[2] as 'revocation' | 'suspension');
+        return { url: clean, status: 200, contentType: 'application/vc+jwt', body: new TextEncoder().encode(body), maxAgeSec: 0 };
       }
     }
     return network(url, init);

@@ -3,7 +3,7 @@ import { MicrocredError } from '../errors.js';
 import { issueCredential } from '../issuer/issue.js';
 import { lintRequest } from '../issuer/lint.js';
 import type { IssuanceRequest } from '../issuer/request.js';
-import { signStatusListCredential, statusEntries, type StatusPurpose } from '../issuer/status-list.js';
+import { signStatusListCredential, signStatusListCredentialDataIntegrity, statusEntries, type StatusPurpose } from '../issuer/status-list.js';
 import type { RuleOutcome } from '../benchmark/types.js';
 import { StorageConflictError, type CredentialFilter, type CredentialState, type LearnerFields, type Storage, type StoredAchievement, type StoredCredential } from '../storage/types.js';
 import { withoutJwtClaims } from '../storage/common.js';
@@ -26,7 +26,7 @@ const ACHIEVEMENT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Everything the service does with credentials, independent of HTTP. */
 export class IssuingService {
-  private listCache = new Map<string, { etag: string; jwt: string }>();
+  private listCache = new Map<string, { etag: string; body: string }>();
 
   constructor(
     private readonly storage: Storage,
@@ -220,7 +220,18 @@ export class IssuingService {
    * The signed status list for one purpose. Its ETag depends only on the list's content and the
    * signing key, so every server process behind a load balancer gives the same ETag.
    */
-  async statusList(listId: string, purpose: StatusPurpose): Promise<{ etag: string; jwt: string }> {
+  /** Whether status lists can also be served with a Data Integrity proof: the active key is Ed25519. */
+  async dataIntegrityStatusLists(): Promise<boolean> {
+    const { key } = await this.keyring.activeSigner();
+    return key.publicJwk.kty === 'OKP';
+  }
+
+  /**
+   * A status list, signed by the active key: as a VC-JWT (`jwt`), or as JSON with an
+   * eddsa-rdfc-2022 proof (`di`, Ed25519 keys only) for verifiers that read only JSON-LD lists.
+   * The same content and validity window either way; each form is cached on its own.
+   */
+  async statusList(listId: string, purpose: StatusPurpose, form: 'jwt' | 'di' = 'jwt'): Promise<{ etag: string; body: string }> {
     const list = await this.storage.getStatusList(listId);
     if (!list) throw new ServiceError(404, 'MC_NOT_FOUND', `no status list ${listId}`);
     const indexes = (await this.storage.statusIndexes(listId, purpose === 'revocation' ? 'revoked' : 'suspended')).sort((a, b) => a - b);
@@ -229,14 +240,16 @@ export class IssuingService {
     // signs the same window (so ETags agree), and a replayed old snapshot expires.
     const day = Math.floor(this.clock().getTime() / 86_400_000);
     // Weak: two processes sign the same content with different (randomized) signatures.
-    const etag = `W/"${createHash('sha256').update(`${listId}|${purpose}|${key.id}|${day}|${indexes.join(',')}`).digest('base64url').slice(0, 27)}"`;
-    const cacheKey = `${listId}|${purpose}`;
+    const etag = `W/"${createHash('sha256').update(`${listId}|${purpose}|${form}|${key.id}|${day}|${indexes.join(',')}`).digest('base64url').slice(0, 27)}"`;
+    const cacheKey = `${listId}|${purpose}|${form}`;
     const cached = this.listCache.get(cacheKey);
     if (cached?.etag === etag) return cached;
     const url = `${this.config.baseUrl}/status/${listId}/${purpose}`;
     const validFrom = new Date(day * 86_400_000);
-    const jwt = await signStatusListCredential({ issuerId: this.config.issuerId, url, purpose, size: list.size, setIndexes: indexes, now: validFrom, validUntil: new Date(validFrom.getTime() + 2 * 86_400_000) }, signer);
-    const fresh = { etag, jwt };
+    const input = { issuerId: this.config.issuerId, url, purpose, size: list.size, setIndexes: indexes, now: validFrom, validUntil: new Date(validFrom.getTime() + 2 * 86_400_000) };
+    // The compact JWS, or the JSON of the credential with its proof.
+    const body = form === 'di' ? JSON.stringify(await signStatusListCredentialDataIntegrity(input, signer, this.keyring.dataIntegrityMethodFor(key.id))) : await signStatusListCredential(input, signer);
+    const fresh = { etag, body };
     this.listCache.set(cacheKey, fresh);
     return fresh;
   }
