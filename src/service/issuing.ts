@@ -216,10 +216,6 @@ export class IssuingService {
 
   // --- status lists -------------------------------------------------------------------------
 
-  /**
-   * The signed status list for one purpose. Its ETag depends only on the list's content and the
-   * signing key, so every server process behind a load balancer gives the same ETag.
-   */
   /** Whether status lists can also be served with a Data Integrity proof: the active key is Ed25519. */
   async dataIntegrityStatusLists(): Promise<boolean> {
     const { key } = await this.keyring.activeSigner();
@@ -227,9 +223,11 @@ export class IssuingService {
   }
 
   /**
-   * A status list, signed by the active key: as a VC-JWT (`jwt`), or as JSON with an
+   * The signed status list for one purpose: as a VC-JWT (`jwt`), or as JSON with an
    * eddsa-rdfc-2022 proof (`di`, Ed25519 keys only) for verifiers that read only JSON-LD lists.
-   * The same content and validity window either way; each form is cached on its own.
+   * The same content and validity window either way; each form is cached on its own. Its ETag
+   * depends only on the list's content, the form and the signing key, so every server process
+   * behind a load balancer gives the same ETag.
    */
   async statusList(listId: string, purpose: StatusPurpose, form: 'jwt' | 'di' = 'jwt'): Promise<{ etag: string; body: string }> {
     const list = await this.storage.getStatusList(listId);
