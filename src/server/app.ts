@@ -156,17 +156,9 @@ export function createApp(deps: AppDeps): express.Express {
     '/keys/:id',
     publicLimit,
     h(async (req, res) => {
-      const id = String(req.params.id);
-      // `<id>.jwk`: the bare public JWK, what a JWT's kid names.
-      if (id.endsWith('.jwk')) {
-        const jwk = await keyring.publicJwk(id.slice(0, -'.jwk'.length));
-        if (!jwk) throw new ServiceError(404, 'MC_NOT_FOUND', 'no such key');
-        res.type('application/jwk+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(jwk));
-        return;
-      }
-      const method = await keyring.verificationMethod(id);
-      if (!method) throw new ServiceError(404, 'MC_NOT_FOUND', keyring.servesController() ? 'no such key (or an RSA key, which is only in /.well-known/jwks.json)' : 'this service serves key documents only under its own issuer id; the keys are in /.well-known/jwks.json (and a did:web issuer\'s DID document)');
-      res.type('application/ld+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(method));
+      const doc = await keyring.keyDocument(String(req.params.id));
+      if (!doc) throw new ServiceError(404, 'MC_NOT_FOUND', keyring.servesController() ? 'no such key (an RSA key is only in /.well-known/jwks.json and at /keys/<id>.jwk)' : 'no such key; under this issuer id, keys are at /keys/<id>.jwk, in /.well-known/jwks.json and in a did:web issuer\'s DID document');
+      res.type(doc.contentType).set('Cache-Control', 'public, max-age=300').send(JSON.stringify(doc.body));
     }),
   );
   pub.get('/contexts/qb/v1.jsonld', publicLimit, (_req, res) => void res.type('application/ld+json').set('Cache-Control', 'public, max-age=86400, immutable').send(JSON.stringify(readContextsFile(QB_CONTEXT_FILE))));
@@ -181,8 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
       // "application/ld+json, application/json" and reads nothing else) and the key can make a
       // Data Integrity proof. No Accept, */* and microcred's verifier get the VC-JWT.
       const wanted = req.accepts(['application/vc+jwt', 'application/vc+ld+json', 'application/ld+json', 'application/json']);
-      const form = wanted && wanted !== 'application/vc+jwt' && (await issuing.dataIntegrityStatusLists()) ? 'di' : 'jwt';
-      const { etag, body } = await issuing.statusList(String(req.params.listId), purpose, form);
+      const { etag, body, form } = await issuing.statusList(String(req.params.listId), purpose, wanted !== false && wanted !== 'application/vc+jwt');
       res.set('ETag', etag).set('Cache-Control', 'public, max-age=60, must-revalidate').set('Vary', 'Accept');
       if (req.get('if-none-match') === etag) {
         res.status(304).end();

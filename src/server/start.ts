@@ -104,9 +104,8 @@ export function selfFetcher(config: ServiceConfig, keyring: Keyring, issuing: Is
     if (clean === `${config.baseUrl}/.well-known/jwks.json`) return json(clean, 'application/jwk-set+json', await keyring.jwks());
     if (didUrl && clean === didUrl) return json(clean, 'application/did+json', await keyring.didDocument());
     if (clean.startsWith(`${config.baseUrl}/keys/`)) {
-      const id = clean.slice(`${config.baseUrl}/keys/`.length);
-      const body = id.endsWith('.jwk') ? await keyring.publicJwk(id.slice(0, -'.jwk'.length)) : await keyring.verificationMethod(id);
-      if (body) return json(clean, id.endsWith('.jwk') ? 'application/jwk+json' : 'application/ld+json', body);
+      const doc = await keyring.keyDocument(clean.slice(`${config.baseUrl}/keys/`.length));
+      if (doc) return json(clean, doc.contentType, doc.body);
       return { url: clean, status: 404, contentType: 'application/problem+json', body: new TextEncoder().encode(JSON.stringify({ code: 'MC_NOT_FOUND', detail: 'no such key' })), maxAgeSec: 0 };
     }
     if (clean.startsWith(`${config.baseUrl}/status/`)) {

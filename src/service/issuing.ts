@@ -26,7 +26,7 @@ const ACHIEVEMENT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Everything the service does with credentials, independent of HTTP. */
 export class IssuingService {
-  private listCache = new Map<string, { etag: string; body: string }>();
+  private listCache = new Map<string, { etag: string; body: string; form: 'jwt' | 'di' }>();
 
   constructor(
     private readonly storage: Storage,
@@ -216,24 +216,20 @@ export class IssuingService {
 
   // --- status lists -------------------------------------------------------------------------
 
-  /** Whether status lists can also be served with a Data Integrity proof: the active key is Ed25519. */
-  async dataIntegrityStatusLists(): Promise<boolean> {
-    const { key } = await this.keyring.activeSigner();
-    return key.publicJwk.kty === 'OKP';
-  }
-
   /**
-   * The signed status list for one purpose: as a VC-JWT (`jwt`), or as JSON with an
-   * eddsa-rdfc-2022 proof (`di`, Ed25519 keys only) for verifiers that read only JSON-LD lists.
+   * The signed status list for one purpose: as a VC-JWT (`jwt`), or, when `preferJsonLd` and the
+   * active key is Ed25519, as JSON with an eddsa-rdfc-2022 proof (`di`) for verifiers that read
+   * only JSON-LD lists; `form` says which.
    * The same content and validity window either way; each form is cached on its own. Its ETag
    * depends only on the list's content, the form and the signing key, so every server process
    * behind a load balancer gives the same ETag.
    */
-  async statusList(listId: string, purpose: StatusPurpose, form: 'jwt' | 'di' = 'jwt'): Promise<{ etag: string; body: string }> {
+  async statusList(listId: string, purpose: StatusPurpose, preferJsonLd = false): Promise<{ etag: string; body: string; form: 'jwt' | 'di' }> {
     const list = await this.storage.getStatusList(listId);
     if (!list) throw new ServiceError(404, 'MC_NOT_FOUND', `no status list ${listId}`);
     const indexes = (await this.storage.statusIndexes(listId, purpose === 'revocation' ? 'revoked' : 'suspended')).sort((a, b) => a - b);
     const { signer, key } = await this.keyring.activeSigner();
+    const form: 'jwt' | 'di' = preferJsonLd && key.publicJwk.kty === 'OKP' ? 'di' : 'jwt';
     // Lists are valid for two days from the start of the current UTC day: every server process
     // signs the same window (so ETags agree), and a replayed old snapshot expires.
     const day = Math.floor(this.clock().getTime() / 86_400_000);
@@ -247,7 +243,7 @@ export class IssuingService {
     const input = { issuerId: this.config.issuerId, url, purpose, size: list.size, setIndexes: indexes, now: validFrom, validUntil: new Date(validFrom.getTime() + 2 * 86_400_000) };
     // The compact JWS, or the JSON of the credential with its proof.
     const body = form === 'di' ? JSON.stringify(await signStatusListCredentialDataIntegrity(input, signer, this.keyring.dataIntegrityMethodFor(key.id))) : await signStatusListCredential(input, signer);
-    const fresh = { etag, body };
+    const fresh = { etag, body, form };
     this.listCache.set(cacheKey, fresh);
     return fresh;
   }

@@ -39,12 +39,6 @@ export class Keyring {
     return this.issuerId.startsWith('did:web:') ? `${this.issuerId}#${keyId}` : `${this.baseUrl}/keys/${keyId}.jwk`;
   }
 
-  /** A key's public JWK (served at `/keys/<id>.jwk`), marked `revoked` when compromised; null for an unknown key. */
-  async publicJwk(keyId: string): Promise<Record<string, unknown> | null> {
-    const key = (await this.storage.listKeys()).find((k) => k.id === keyId);
-    return key ? this.published(key) : null;
-  }
-
   /**
    * A key as published, in the JWK Set and alone: its `kid` is the kid the JWTs carry, so a JOSE
    * verifier that looks the header's kid up in the set (as OB 3.0's implementation guide says,
@@ -74,33 +68,38 @@ export class Keyring {
   }
 
   /**
-   * A key as a Multikey verification method document (served at `/keys/<id>`), marked `revoked`
-   * when compromised; null for an unknown key or one Multikey cannot express (RSA).
+   * What `/keys/<name>` serves: for `<id>.jwk` the key's bare public JWK (what a kid names); for
+   * `<id>`, when the service is its issuer's controller, the key as a Multikey verification method
+   * (what a Data Integrity proof names). Either is marked `revoked` when the key is compromised.
+   * Null for an unknown key, or an `<id>` Multikey cannot express (RSA). One place for the route
+   * and the service's in-process fetcher.
    */
-  async verificationMethod(keyId: string): Promise<Record<string, unknown> | null> {
-    if (!this.servesController()) return null;
-    const key = (await this.storage.listKeys()).find((k) => k.id === keyId);
+  async keyDocument(name: string): Promise<{ contentType: string; body: Record<string, unknown> } | null> {
+    const jwk = name.endsWith('.jwk');
+    if (!jwk && !this.servesController()) return null;
+    const id = jwk ? name.slice(0, -'.jwk'.length) : name;
+    const key = (await this.storage.listKeys()).find((k) => k.id === id);
     if (!key) return null;
-    let multibase: string;
-    try {
-      multibase = multikeyFromJwk(toPublicJwk(key.publicJwk));
-    } catch {
-      return null;
-    }
+    if (jwk) return { contentType: 'application/jwk+json', body: this.published(key) };
+    const multibase = multikeyOf(key);
+    if (multibase === null) return null;
     return {
-      '@context': 'https://w3id.org/security/multikey/v1',
-      id: this.dataIntegrityMethodFor(key.id),
-      type: 'Multikey',
-      controller: this.issuerId,
-      publicKeyMultibase: multibase,
-      ...(key.state === 'compromised' ? { revoked: key.stateChangedAt ?? key.createdAt } : {}),
+      contentType: 'application/ld+json',
+      body: {
+        '@context': 'https://w3id.org/security/multikey/v1',
+        id: this.dataIntegrityMethodFor(key.id),
+        type: 'Multikey',
+        controller: this.issuerId,
+        publicKeyMultibase: multibase,
+        ...(key.state === 'compromised' ? { revoked: key.stateChangedAt ?? key.createdAt } : {}),
+      },
     };
   }
 
-  /** The verification methods the issuer id lists under assertionMethod (every Multikey-able key not compromised); empty unless servesController. */
+  /** The verification methods the issuer id lists under assertionMethod (every key not compromised that Multikey can express); empty unless servesController. */
   async assertionMethods(): Promise<string[]> {
     if (!this.servesController()) return [];
-    return (await this.storage.listKeys()).filter((k) => k.state !== 'compromised' && (k.publicJwk.kty === 'OKP' || k.publicJwk.kty === 'EC')).map((k) => this.dataIntegrityMethodFor(k.id));
+    return (await this.storage.listKeys()).filter((k) => k.state !== 'compromised' && multikeyOf(k) !== null).map((k) => this.dataIntegrityMethodFor(k.id));
   }
 
   newStoredKey(alg: JwsAlgorithm, at: string): StoredKey {
@@ -178,5 +177,14 @@ export class Keyring {
       verificationMethod: methods,
       assertionMethod: methods.filter((m) => !('revoked' in m)).map((m) => m.id),
     };
+  }
+}
+
+/** A key as a Multikey value (Ed25519, P-256), or null for a key Multikey cannot express (RSA). */
+function multikeyOf(key: StoredKey): string | null {
+  try {
+    return multikeyFromJwk(toPublicJwk(key.publicJwk));
+  } catch {
+    return null;
   }
 }
